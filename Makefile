@@ -1,0 +1,57 @@
+# l1cnn: physics data -> QKeras CNN -> hls4ml firmware -> bit-exact C simulation -> report.
+# The targets form the pipeline graph; each stage reuses its artifact when its inputs are unchanged.
+# MODEL=<name> restricts a target to one model (default: every model in configs/).
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.installed
+L1CNN  := $(BIN)/l1cnn
+MODEL  ?=
+MODEL_ARGS := $(foreach m,$(MODEL),--model $(m))
+
+.DEFAULT_GOAL := help
+.PHONY: help setup all data train prune convert csim synth report test test-slow clean clean-all
+
+help: ## list every target
+	@echo "l1cnn make targets (MODEL=<name> restricts to one model; default: all shipped models)"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(READY): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+setup: $(READY) ## create .venv and install the pinned stack (constraints.txt)
+
+data: $(READY) ## generate the data sets (Pythia 8 + FastJet jets), cached in data/
+	$(L1CNN) data $(MODEL_ARGS)
+
+train: data ## train the float baseline and the quantization-aware QKeras model
+	$(L1CNN) train $(MODEL_ARGS)
+
+prune: train ## prune the QKeras model (tensorflow-model-optimization) to the configured sparsity
+	$(L1CNN) prune $(MODEL_ARGS)
+
+convert: prune ## write hls4ml HLS C++ projects to firmware_projects/<model>/{pruned,float}
+	$(L1CNN) convert $(MODEL_ARGS)
+
+csim: convert ## compile the projects with g++ and check the C simulation against QKeras, bit for bit
+	$(L1CNN) csim $(MODEL_ARGS)
+
+synth: convert ## vendor C synthesis when vitis_hls/vivado_hls is on PATH; says so when absent
+	$(L1CNN) synth $(MODEL_ARGS)
+
+report: csim synth ## write reports/<model>/summary.json, report.md and roc.png
+	$(L1CNN) report $(MODEL_ARGS)
+
+all: report ## set up, then run the whole pipeline for every shipped model
+
+test: $(READY) ## run the test suite (small data and models; fits CI)
+	$(BIN)/python -m pytest -q
+
+clean: ## remove generated artifacts, firmware projects and reports (keeps data/ and .venv)
+	rm -rf artifacts firmware_projects/*/ reports
+
+clean-all: clean ## also remove data/ and .venv
+	rm -rf data $(VENV)

@@ -1,0 +1,92 @@
+"""Keras/QKeras model -> hls4ml HLS C++ project.
+
+Quantized models get the exact per-layer types of hls/precision.py; the float
+baseline gets hls4ml's tutorial default (ap_fixed<16,6> everywhere), the
+reference the quantized model's savings are measured against. In io_parallel
+every conv layer computes all its output pixels at once (ParallelizationFactor
+= output pixels), which is what keeps II at a few cycles for a 40 MHz trigger.
+"""
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+from hls import precision
+from l1cnn.atomic import atomic_dir
+from quantize.formats import FixedFormat
+
+FLOAT_DEFAULT_PRECISION = "ap_fixed<16,6>"
+PROJECT_NAME = "myproject"
+SETTINGS_FILE = "l1cnn_hls_settings.json"
+
+
+def _quiet():
+    """hls4ml prints a line per layer; keep the pipeline log readable."""
+    return contextlib.redirect_stdout(io.StringIO())
+
+
+def hls_config(model, hls: dict, input_format: FixedFormat | None, exact: bool) -> dict:
+    import hls4ml
+
+    with _quiet():
+        cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=hls["backend"],
+                                                   default_precision=FLOAT_DEFAULT_PRECISION)
+    cfg["Model"]["Strategy"] = hls["strategy"]
+    cfg["Model"]["ReuseFactor"] = hls["reuse_factor"]
+    layer_cfg = cfg["LayerName"]
+    if exact:
+        for name, types in precision.derive(model, input_format).items():
+            layer_cfg.setdefault(name, {})["Precision"] = dict(types)
+    else:
+        for name in layer_cfg:
+            layer_cfg[name]["Precision"] = FLOAT_DEFAULT_PRECISION
+    for layer in model.layers:
+        entry = layer_cfg.setdefault(layer.name, {})
+        entry["Trace"] = True  # trace code is compiled out of synthesis; it localises csim mismatches
+        if hls["io_type"] == "io_parallel" and type(layer).__name__ in ("Conv2D", "QConv2D"):
+            out_h, out_w = layer.output_shape[1:3]
+            entry["ParallelizationFactor"] = int(out_h * out_w)
+    return cfg
+
+
+def to_hls(model, hls: dict, output_dir: Path, input_format: FixedFormat | None, exact: bool):
+    """The hls4ml ModelGraph for `model`, configured, not yet written."""
+    import hls4ml
+
+    cfg = hls_config(model, hls, input_format, exact)
+    with _quiet():
+        return hls4ml.converters.convert_from_keras_model(
+            model, hls_config=cfg, output_dir=str(output_dir), project_name=PROJECT_NAME,
+            backend=hls["backend"], part=hls["part"], clock_period=hls["clock_period_ns"],
+            io_type=hls["io_type"])
+
+
+def write_project(model, hls: dict, output_dir: Path, input_format: FixedFormat | None, exact: bool,
+                  stamp: str) -> dict:
+    """Write the complete HLS project to `output_dir` atomically; returns the settings recorded beside it.
+
+    `stamp` (8 hex digits) replaces hls4ml's random library stamp so the same
+    model gives the same project files.
+    """
+    output_dir = Path(output_dir).resolve()
+    with atomic_dir(output_dir) as tmp:
+        hls_model = to_hls(model, hls, tmp, input_format, exact)
+        hls_model.config.config["Stamp"] = stamp
+        with _quiet():
+            hls_model.write()
+        # hls4ml records its output directory in the project; point it at the final place.
+        cfg_file = tmp / "hls4ml_config.yml"
+        cfg_file.write_text(cfg_file.read_text().replace(str(tmp), str(output_dir)))
+        settings = _settings(hls_model, hls, input_format, exact)
+        (tmp / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
+    return settings
+
+
+def _settings(hls_model, hls, input_format, exact):
+    types = {layer.name: {k: str(v.precision) for k, v in layer.types.items()}
+             for layer in hls_model.get_layers()}
+    settings = {"project_name": PROJECT_NAME, "hls": hls, "exact_types": exact,
+                "input_format": str(input_format) if input_format else FLOAT_DEFAULT_PRECISION,
+                "layer_types": types}
+    return settings

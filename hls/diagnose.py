@@ -1,0 +1,68 @@
+"""Find the first layer where the C simulation departs from Keras, and say how.
+
+hls4ml's trace (compiled into every project) gives each layer's output; a Keras
+model cut at every layer gives the reference. The first layer with any
+difference is reported with the number of differing values, the largest
+difference in units of that layer's LSB, and whether it looks like overflow /
+saturation (differences of a large part of the type's range) or rounding.
+"""
+
+import tempfile
+
+import numpy as np
+
+from quantize.formats import FixedFormat
+
+
+def keras_layer_outputs(model, x) -> dict:
+    import tensorflow as tf
+
+    layers = [l for l in model.layers if type(l).__name__ != "InputLayer"]
+    probe = tf.keras.Model(model.inputs, [l.output for l in layers])
+    outs = probe.predict(x, verbose=0)
+    return {l.name: np.asarray(o, np.float64) for l, o in zip(layers, outs)}
+
+
+def _lsb_and_range(type_str):
+    try:
+        fmt = FixedFormat.parse(type_str)  # hls4ml spells types fixed<18,5,TRN,WRAP,0>
+    except ValueError:
+        return None, None
+    return fmt.lsb, fmt.max - fmt.min
+
+
+def first_divergence(model, hls_settings: dict, x: np.ndarray, hls_kwargs: dict) -> dict | None:
+    """Re-create the project in a temporary directory with tracing, and compare layer by layer.
+
+    `hls_kwargs` are the arguments of hls.convert.to_hls besides the model and output dir.
+    """
+    from hls.convert import _quiet, to_hls
+
+    with tempfile.TemporaryDirectory(prefix="l1cnn-trace-") as tmp, _quiet():
+        hls_model = to_hls(model, output_dir=tmp, **hls_kwargs)
+        hls_model.compile()
+        _, trace = hls_model.trace(np.ascontiguousarray(x, dtype=np.float32))
+    ref = keras_layer_outputs(model, x)
+    types = hls_settings.get("layer_types", {})
+    for name, ref_out in ref.items():
+        if name not in trace:
+            continue
+        got = np.asarray(trace[name], np.float64).reshape(ref_out.shape)
+        diff = np.abs(got - ref_out)
+        if not np.any(diff > 0):
+            continue
+        lsb, span = _lsb_and_range(types.get(name, {}).get("result_t", ""))
+        worst = float(diff.max())
+        kind = "rounding"
+        if span is not None and worst >= span / 4:
+            kind = "overflow/saturation"
+        return {
+            "layer": name,
+            "n_values_differing": int(np.sum(diff > 0)),
+            "n_values": int(diff.size),
+            "max_abs_diff": worst,
+            "max_diff_lsb": None if lsb is None else worst / lsb,
+            "hls_type": types.get(name, {}).get("result_t"),
+            "looks_like": kind,
+        }
+    return None

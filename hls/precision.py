@@ -1,0 +1,119 @@
+"""Per-layer fixed-point types that make hls4ml's C simulation equal QKeras bit for bit.
+
+Rules (one place for them):
+- the input and every quantizer keep their declared format, spelled with
+  AP_RND_CONV/AP_SAT because QKeras rounds half to even and saturates;
+- a Conv/Dense accumulator and result are exact: wide enough for the largest
+  and smallest value the layer can produce with its actual quantized weights
+  and the range of its input, with all fractional bits of input x weight and
+  of the bias, so nothing overflows or truncates where QKeras does not;
+- pooling keeps its input type (max) or widens it exactly (average).
+Found by tracing, hls4ml's defaults break this: an unsigned quantized_bits input
+becomes fixed<W,I+1> (one fractional bit lost) and accumulators default to
+fixed<16,6>.
+"""
+
+import math
+
+import numpy as np
+
+from quantize.formats import FixedFormat
+
+FLOAT32_EXACT_BITS = 24  # QKeras computes in float32: a wider exact sum would be rounded there
+
+
+class UnsupportedLayer(ValueError):
+    """A layer or quantizer the bit-exact rules do not cover; the message names the fix."""
+
+
+def _format_of_quantizer(q, layer_name) -> FixedFormat:
+    """The fixed-point format a QKeras quantizer realises (alpha=1 quantized_bits / quantized_relu)."""
+    kind = type(q).__name__
+    if kind == "quantized_bits":
+        if q.alpha not in (None, 1, 1.0):
+            raise UnsupportedLayer(f"layer '{layer_name}': quantized_bits alpha={q.alpha!r} inserts a scale "
+                                   f"hls4ml cannot type exactly; use alpha=1")
+        signed = bool(q.keep_negative)
+        return FixedFormat(int(q.bits), int(q.integer) + int(signed), signed)
+    if kind == "quantized_relu":
+        if getattr(q, "negative_slope", 0) or getattr(q, "use_sigmoid", 0) or getattr(q, "relu_upper_bound", None):
+            raise UnsupportedLayer(f"layer '{layer_name}': only plain quantized_relu(bits, integer) is supported")
+        return FixedFormat(int(q.bits), int(q.integer), False)
+    raise UnsupportedLayer(f"layer '{layer_name}': quantizer {kind} is not supported; "
+                           f"use quantized_bits(alpha=1) or quantized_relu")
+
+
+def exact_format(lo: float, hi: float, fractional: int) -> FixedFormat:
+    """The narrowest format holding every multiple of 2^-fractional in [lo, hi]."""
+    signed = lo < 0
+    mag = max(abs(lo), abs(hi) + 2.0 ** -fractional)
+    integer = max(math.ceil(math.log2(mag)) if mag > 0 else 0, -fractional + 1)
+    if signed and -(2.0 ** integer) > lo:
+        integer += 1
+    return FixedFormat(integer + fractional + int(signed), integer + int(signed), signed)
+
+
+def _affine_range(w, b, x_fmt: FixedFormat):
+    """Min and max of sum_i w_ij x_i + b_j over x in [x.min, x.max], per output, then overall."""
+    w = w.reshape(-1, w.shape[-1])
+    pos, neg = np.clip(w, 0, None).sum(0), np.clip(w, None, 0).sum(0)
+    hi = pos * x_fmt.max + neg * x_fmt.min + b
+    lo = pos * x_fmt.min + neg * x_fmt.max + b
+    return float(lo.min()), float(hi.max())
+
+
+def derive(keras_model, input_format: FixedFormat | None = None) -> dict:
+    """{layer_name: {'result': type, ...}} for a sequential QKeras CNN; raises UnsupportedLayer."""
+    types = {}
+    fmt = input_format
+    for layer in keras_model.layers:
+        kind, name = type(layer).__name__, layer.name
+        if kind == "InputLayer":
+            if fmt is not None:
+                types[name] = {"result": fmt.hls_type()}
+            continue
+        if kind == "QActivation":
+            fmt = _format_of_quantizer(layer.quantizer, name)
+            types[name] = {"result": fmt.hls_type(rounding=True)}
+        elif kind in ("QConv2D", "QDense"):
+            if fmt is None:
+                raise UnsupportedLayer(f"layer '{name}' reads an unquantized input; put a "
+                                       f"QActivation(quantized_bits(...)) after the input")
+            if layer.get_config().get("activation") not in (None, "linear"):
+                raise UnsupportedLayer(f"layer '{name}' has a fused activation; use a separate QActivation")
+            wq, bq = layer.kernel_quantizer_internal, layer.bias_quantizer_internal
+            w_fmt = _format_of_quantizer(wq, name)
+            b_fmt = _format_of_quantizer(bq, name) if layer.use_bias else None
+            w = np.asarray(wq(layer.kernel), dtype=np.float64)
+            b = np.asarray(bq(layer.bias), dtype=np.float64) if layer.use_bias else np.zeros(w.shape[-1])
+            frac = max(fmt.fractional + w_fmt.fractional, b_fmt.fractional if b_fmt else -64)
+            acc = exact_format(*_affine_range(w, b, fmt), frac)
+            if acc.width > FLOAT32_EXACT_BITS:
+                raise UnsupportedLayer(f"layer '{name}' needs a {acc.width}-bit exact accumulator, which QKeras' "
+                                       f"float32 arithmetic cannot hold; narrow its input or weight formats")
+            types[name] = {"weight": w_fmt.hls_type(), "accum": acc.hls_type(), "result": acc.hls_type()}
+            if b_fmt:
+                types[name]["bias"] = b_fmt.hls_type()
+            # hls4ml appends a linear activation '<name>_linear' that would re-type the result.
+            types[f"{name}_linear"] = {"result": acc.hls_type()}
+            fmt = acc
+        elif kind == "MaxPooling2D":
+            types[name] = {"accum": fmt.hls_type(), "result": fmt.hls_type()}
+        elif kind == "AveragePooling2D":
+            n = int(np.prod(layer.pool_size))
+            if n & (n - 1):
+                raise UnsupportedLayer(f"layer '{name}': average pooling over {n} values is not a power of two, "
+                                       f"so its mean is not exact in fixed point; use a 2x2 or 4x4 pool")
+            k = int(math.log2(n))
+            # hls4ml sums into accum_t and divides there (`y /= length`): it needs k more
+            # integer bits for the sum and k more fractional bits for the exact mean.
+            acc = FixedFormat(fmt.width + 2 * k, fmt.integer + k, fmt.signed)
+            out = FixedFormat(fmt.width + k, fmt.integer, fmt.signed)
+            types[name] = {"accum": acc.hls_type(), "result": out.hls_type()}
+            fmt = out
+        elif kind == "Flatten":
+            types[name] = {"result": fmt.hls_type()}
+        else:
+            raise UnsupportedLayer(f"layer '{name}' of type {kind} is not supported; supported: QActivation, "
+                                   f"QConv2D, QDense, MaxPooling2D, AveragePooling2D, Flatten")
+    return types

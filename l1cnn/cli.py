@@ -1,0 +1,99 @@
+"""The `l1cnn` command: one subcommand per pipeline stage, plus `all`.
+
+Bad input of any kind ends in one line on stderr and exit code 2; nothing on
+disk is touched by a stage that fails (artifacts are written atomically).
+"""
+
+import argparse
+import os
+import sys
+
+from l1cnn.errors import UserError
+
+STAGES = ("data", "train", "prune", "convert", "csim", "synth", "report")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UserError(f"{message} (see `l1cnn --help`)")
+
+
+def _stage_fn(stage):
+    import importlib
+
+    return importlib.import_module(f"l1cnn.stages.{stage}").run
+
+
+def _models(names):
+    from l1cnn import config
+
+    names = names or config.shipped_models()
+    return [config.load(n) for n in names]
+
+
+def build_parser():
+    p = _Parser(prog="l1cnn", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    helps = {"data": "generate the data set (parallel, cached HDF5)",
+             "train": "train the float baseline and the quantization-aware QKeras model",
+             "prune": "prune the QKeras model to the configured sparsity",
+             "convert": "write hls4ml HLS projects to firmware_projects/<model>/",
+             "csim": "compile the projects, run the C simulation on the test set, compare with Keras",
+             "synth": "run vendor C synthesis if vitis_hls/vivado_hls is on PATH",
+             "report": "write reports/<model>/summary.json, report.md and plots",
+             "all": "run every stage in order"}
+    for name, text in helps.items():
+        sp = sub.add_parser(name, help=text, description=text)
+        sp.add_argument("--model", action="append", metavar="NAME_OR_YAML",
+                        help="model name (configs/<name>.yaml) or a YAML path; repeatable; default: all shipped")
+        sp.add_argument("--force", action="store_true", help="redo the stage even if its inputs are unchanged")
+        if name in ("synth", "all"):
+            sp.add_argument("--logic-synthesis", action="store_true", help="also run Vivado logic synthesis")
+    sub.add_parser("list", help="list the shipped models")
+    return p
+
+
+def run(argv) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "list":
+        from l1cnn import config
+
+        print("\n".join(config.shipped_models()))
+        return 0
+    stages = STAGES if args.command == "all" else (args.command,)
+    for cfg in _models(args.model):
+        for stage in stages:
+            kwargs = {"force": args.force}
+            if stage == "synth":
+                kwargs["logic_synthesis"] = args.logic_synthesis
+            _stage_fn(stage)(cfg, **kwargs)
+    return 0
+
+
+def _quiet_libraries():
+    """TensorFlow's C++ start-up chatter and Keras' legacy-format warnings drown the stage log."""
+    import warnings
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.filterwarnings("ignore", message=".*HDF5 file via `model.save\\(\\)`.*")
+    warnings.filterwarnings("ignore", message=".*keras.constraints.serialize.*")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    import logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def main(argv=None) -> int:
+    _quiet_libraries()
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except UserError as e:
+        print(f"l1cnn: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("l1cnn: interrupted; artifacts on disk are unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""Model configs: YAML a person can read and edit, validated field by field.
+
+Every error names the file, the field and the fix, e.g.
+`configs/jet_cnn.yaml: training.epochs must be an integer >= 1 (got -3)`.
+"""
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+
+from l1cnn.errors import UserError
+from l1cnn.paths import CONFIG_DIR
+from quantize.formats import FixedFormat
+
+GENERATORS = ("jets", "calo")
+IO_TYPES = ("io_parallel", "io_stream")
+STRATEGIES = ("Latency", "Resource")
+BACKENDS = ("Vitis", "Vivado")
+LAYER_KINDS = ("conv", "dense", "relu", "maxpool", "avgpool", "flatten")
+
+
+class _Checker:
+    """Reads one config dict, collecting the path of each field for its error message."""
+
+    def __init__(self, source):
+        self.source = source
+
+    def fail(self, path, msg):
+        raise UserError(f"{self.source}: {path} {msg}")
+
+    def section(self, d, path, known):
+        if not isinstance(d, dict):
+            self.fail(path, f"must be a mapping (got {type(d).__name__})")
+        unknown = sorted(set(d) - set(known))
+        if unknown:
+            self.fail(f"{path}.{unknown[0]}" if path else unknown[0],
+                      f"is not a known field; known fields here: {', '.join(known)}")
+        return d
+
+    def get(self, d, key, path, default=...):
+        if key not in d:
+            if default is ...:
+                self.fail(f"{path}.{key}" if path else key, "is missing")
+            return default
+        return d[key]
+
+    def integer(self, d, key, path, lo=None, hi=None, default=...):
+        v = self.get(d, key, path, default)
+        where = f"{path}.{key}" if path else key
+        if isinstance(v, bool) or not isinstance(v, int) or (lo is not None and v < lo) or (hi is not None and v > hi):
+            rng = f" >= {lo}" if hi is None else f" in {lo}..{hi}"
+            self.fail(where, f"must be an integer{rng} (got {v!r})")
+        return v
+
+    def number(self, d, key, path, lo=None, hi=None, lo_open=False, default=...):
+        v = self.get(d, key, path, default)
+        where = f"{path}.{key}" if path else key
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+        if ok and lo is not None:
+            ok = v > lo if lo_open else v >= lo
+        if ok and hi is not None:
+            ok = v <= hi
+        if not ok:
+            lo_txt = "" if lo is None else (f" > {lo}" if lo_open else f" >= {lo}")
+            hi_txt = "" if hi is None else f" and <= {hi}"
+            self.fail(where, f"must be a number{lo_txt}{hi_txt} (got {v!r})")
+        return float(v)
+
+    def choice(self, d, key, path, choices, default=...):
+        v = self.get(d, key, path, default)
+        if v not in choices:
+            self.fail(f"{path}.{key}" if path else key, f"must be one of {', '.join(map(str, choices))} (got {v!r})")
+        return v
+
+    def fixed(self, d, key, path, signed=None, default=...):
+        v = self.get(d, key, path, default)
+        where = f"{path}.{key}" if path else key
+        try:
+            fmt = FixedFormat.parse(v)
+        except ValueError as e:
+            self.fail(where, f"is invalid: {e}")
+        if signed is not None and fmt.signed != signed:
+            self.fail(where, f"must be {'a signed ap_fixed' if signed else 'an unsigned ap_ufixed'} type (got {v})")
+        if fmt.width > 24:
+            # QKeras computes in float32: wider words would not be exact there.
+            self.fail(where, f"is {fmt.width} bits wide; at most 24 bits keep QKeras float32 arithmetic exact")
+        return v
+
+
+def _check_dataset(c, d):
+    p = "dataset"
+    c.section(d, p, ("generator", "seed", "n_per_class", "chunk_size", "split", "grids", "energy_gev", "particles"))
+    c.choice(d, "generator", p, GENERATORS)
+    c.integer(d, "seed", p, 1, 900_000_000)
+    c.integer(d, "n_per_class", p, 1)
+    c.integer(d, "chunk_size", p, 1)
+    split = c.section(c.get(d, "split", p), f"{p}.split", ("train", "val", "test"))
+    for k in ("train", "val", "test"):
+        c.number(split, k, f"{p}.split", 0.0, 1.0, lo_open=True)
+    if abs(sum(split.values()) - 1.0) > 1e-9:
+        c.fail(f"{p}.split", f"fractions must add up to 1 (got {sum(split.values()):.3f})")
+    grids = c.get(d, "grids", p)
+    if not isinstance(grids, dict) or not grids:
+        c.fail(f"{p}.grids", "must map a grid name to {pixels, half_width}")
+    for name, g in grids.items():
+        gp = f"{p}.grids.{name}"
+        c.section(g, gp, ("pixels", "half_width"))
+        c.integer(g, "pixels", gp, 2, 128)
+        c.number(g, "half_width", gp, 0.0, 3.0, lo_open=True)
+
+
+def _check_architecture(c, layers, n_classes):
+    p = "architecture"
+    if not isinstance(layers, list) or not layers:
+        c.fail(p, "must be a non-empty list of layers, e.g. '- conv: {filters: 4, kernel: 3}'")
+    fields = {
+        "conv": ("filters", "kernel", "strides", "padding", "weight", "bias"),
+        "dense": ("units", "weight", "bias"),
+        "relu": ("format",),
+        "maxpool": ("size",),
+        "avgpool": ("size",),
+        "flatten": (),
+    }
+    for i, item in enumerate(layers):
+        lp = f"{p}[{i}]"
+        if not isinstance(item, dict) or len(item) != 1:
+            c.fail(lp, f"must be one '<kind>: {{...}}' entry with kind one of {', '.join(LAYER_KINDS)}")
+        kind, args = next(iter(item.items()))
+        if kind not in fields:
+            c.fail(lp, f"has unknown layer kind '{kind}'; use one of {', '.join(LAYER_KINDS)}")
+        args = {} if args is None else args
+        c.section(args, f"{lp}.{kind}", fields[kind])
+        ap = f"{lp}.{kind}"
+        if kind == "conv":
+            c.integer(args, "filters", ap, 1, 256)
+            c.integer(args, "kernel", ap, 1, 11)
+            c.integer(args, "strides", ap, 1, 8, default=1)
+            c.choice(args, "padding", ap, ("valid", "same"), default="valid")
+        elif kind == "dense":
+            c.integer(args, "units", ap, 1, 4096)
+        elif kind == "relu":
+            c.fixed(args, "format", ap, signed=False)
+        elif kind in ("maxpool", "avgpool"):
+            c.integer(args, "size", ap, 1, 8)
+        for q, signed in (("weight", True), ("bias", True)):
+            if q in args:
+                c.fixed(args, q, ap, signed=signed)
+        item[kind] = args
+    last_kind, last = next(iter(layers[-1].items()))
+    if last_kind != "dense" or last.get("units") != n_classes:
+        c.fail(f"{p}[{len(layers) - 1}]", f"must be the logits layer 'dense: {{units: {n_classes}}}' (one per class)")
+
+
+def validate(cfg: dict, source: str) -> dict:
+    c = _Checker(source)
+    top = ("name", "description", "classes", "dataset", "input", "architecture", "quantization",
+           "training", "pruning", "hls")
+    c.section(cfg, "", top)
+    name = c.get(cfg, "name", "")
+    if not isinstance(name, str) or not name.isidentifier():
+        c.fail("name", f"must be an identifier like jet_cnn (got {name!r})")
+    classes = c.get(cfg, "classes", "")
+    if not isinstance(classes, list) or len(classes) < 2 or len(set(classes)) != len(classes):
+        c.fail("classes", f"must list at least two distinct class names (got {classes!r})")
+    _check_dataset(c, c.get(cfg, "dataset", ""))
+
+    inp = c.section(c.get(cfg, "input", ""), "input", ("grid", "et_lsb_gev", "format"))
+    grid = c.get(inp, "grid", "input")
+    if grid not in cfg["dataset"]["grids"]:
+        c.fail("input.grid", f"must name one of dataset.grids ({', '.join(cfg['dataset']['grids'])}), got {grid!r}")
+    c.number(inp, "et_lsb_gev", "input", 0.0, lo_open=True)
+    c.fixed(inp, "format", "input", signed=False)
+
+    _check_architecture(c, c.get(cfg, "architecture", ""), len(classes))
+
+    q = c.section(c.get(cfg, "quantization", ""), "quantization", ("weight", "bias"))
+    c.fixed(q, "weight", "quantization", signed=True)
+    c.fixed(q, "bias", "quantization", signed=True)
+
+    t = c.section(c.get(cfg, "training", ""), "training",
+                  ("seed", "epochs", "batch_size", "learning_rate", "patience"))
+    c.integer(t, "seed", "training", 0)
+    c.integer(t, "epochs", "training", 1)
+    c.integer(t, "batch_size", "training", 1)
+    c.number(t, "learning_rate", "training", 0.0, 1.0, lo_open=True)
+    c.integer(t, "patience", "training", 1)
+
+    pr = c.section(c.get(cfg, "pruning", ""), "pruning", ("target_sparsity", "epochs", "learning_rate"))
+    c.number(pr, "target_sparsity", "pruning", 0.0, 0.95)
+    c.integer(pr, "epochs", "pruning", 1)
+    c.number(pr, "learning_rate", "pruning", 0.0, 1.0, lo_open=True)
+
+    h = c.section(c.get(cfg, "hls", ""), "hls",
+                  ("backend", "part", "clock_period_ns", "io_type", "strategy", "reuse_factor"))
+    c.choice(h, "backend", "hls", BACKENDS)
+    if not isinstance(c.get(h, "part", "hls"), str):
+        c.fail("hls.part", "must be an FPGA part name like xcvu13p-flga2577-2-e")
+    c.number(h, "clock_period_ns", "hls", 0.5, 100.0)
+    c.choice(h, "io_type", "hls", IO_TYPES)
+    c.choice(h, "strategy", "hls", STRATEGIES)
+    c.integer(h, "reuse_factor", "hls", 1, 4096)
+    return cfg
+
+
+def shipped_models() -> list[str]:
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def load(name_or_path) -> dict:
+    """Load a shipped model by name (configs/<name>.yaml) or any YAML file by path."""
+    text = str(name_or_path)
+    path = Path(text)
+    if not (text.endswith((".yaml", ".yml")) or path.exists()):
+        path = CONFIG_DIR / f"{text}.yaml"
+        if not path.exists():
+            raise UserError(f"unknown model '{text}'; shipped models: {', '.join(shipped_models())} "
+                            f"(or pass a path to a YAML config)")
+    if not path.exists():
+        raise UserError(f"config file {path} does not exist")
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UserError(f"{path}: malformed YAML{where}: {getattr(e, 'problem', e)}") from None
+    if not isinstance(cfg, dict):
+        raise UserError(f"{path}: must be a YAML mapping with name, dataset, architecture, ...")
+    return validate(cfg, str(path))
+
+
+def fingerprint(*parts) -> str:
+    """Stable short hash of config sections (and artifact hashes): the cache key of a stage."""
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def section(cfg, *keys) -> dict:
+    return copy.deepcopy({k: cfg[k] for k in keys})

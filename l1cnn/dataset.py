@@ -1,0 +1,54 @@
+"""Read a generated data set back, checking it is whole and matches the config."""
+
+from dataclasses import dataclass
+
+import h5py
+import numpy as np
+
+from l1cnn import stamp
+from l1cnn.errors import UserError
+from l1cnn.stages.data import SPLITS, data_key, data_path
+from quantize.inputs import float_inputs, quantized_inputs
+
+
+@dataclass
+class Split:
+    images_gev: np.ndarray          # (N, n, n) pixel ET in GeV
+    labels: np.ndarray              # (N,) class index
+    features: dict                  # per-example physics quantities (mass, pt, ...)
+
+    def __len__(self):
+        return len(self.labels)
+
+
+def load(cfg, split: str) -> Split:
+    if split not in SPLITS:
+        raise ValueError(split)
+    path = data_path(cfg)
+    if not path.exists():
+        stamp.raise_missing(path, "data file", f"make data MODEL={cfg['name']}")
+    grid = cfg["input"]["grid"]
+    n = cfg["dataset"]["grids"][grid]["pixels"]
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("key") != data_key(cfg):
+                raise UserError(f"data file {path} was made from a different dataset config; "
+                                f"delete it and run `make data MODEL={cfg['name']}`")
+            mask = f["split"][:] == SPLITS.index(split)
+            images = f[f"image_{grid}"][:][mask]
+            labels = f["label"][:][mask].astype(np.int64)
+            skip = {"split", "label"} | {k for k in f.keys() if k.startswith("image_")}
+            features = {k: f[k][:][mask] for k in f.keys() if k not in skip}
+    except (OSError, KeyError) as e:
+        raise UserError(f"data file {path} is unreadable or incomplete ({e}); "
+                        f"delete it and run `make data MODEL={cfg['name']}`") from None
+    if images.shape[1:] != (n, n):
+        raise UserError(f"data file {path} holds {images.shape[1:]} images but input.grid '{grid}' is {n}x{n}; "
+                        f"delete it and run `make data MODEL={cfg['name']}`")
+    return Split(images, labels, features)
+
+
+def model_inputs(cfg, split: Split, quantized: bool) -> np.ndarray:
+    """(N, n, n, 1) float32 network inputs: on the firmware's input grid when quantized."""
+    fn = quantized_inputs if quantized else float_inputs
+    return fn(split.images_gev, cfg["input"])[..., None]

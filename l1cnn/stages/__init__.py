@@ -1,0 +1,1 @@
+"""Pipeline stages: each a function (config, input artifact) -> output artifact on disk."""

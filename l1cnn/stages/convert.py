@@ -1,0 +1,37 @@
+"""Stage `convert`: hls4ml HLS C++ projects for the float baseline and the quantized+pruned model."""
+
+from l1cnn import paths, stamp
+from l1cnn.config import section
+from l1cnn.log import info
+from quantize.formats import FixedFormat
+
+# variant -> (Keras model it converts, exact per-layer types?)
+FIRMWARE_VARIANTS = {"pruned": True, "float": False}
+
+
+def convert_key(cfg, variant) -> str:
+    upstream = stamp.require(paths.keras_model(cfg["name"], variant), f"{variant} model",
+                             f"make {'prune' if variant == 'pruned' else 'train'} MODEL={cfg['name']}")
+    return stamp.make_key("convert", variant, upstream, section(cfg, "hls", "input"))
+
+
+def run(cfg, force=False) -> dict:
+    from hls.convert import write_project
+    from models import io
+
+    name, keys = cfg["name"], {}
+    for variant, exact in FIRMWARE_VARIANTS.items():
+        key = convert_key(cfg, variant)
+        out = paths.firmware_dir(name, variant)
+        keys[variant] = key
+        if not force and stamp.is_current(out, key):
+            info("convert", f"{name}/{variant}: {out} is up to date")
+            continue
+        model = io.load(paths.keras_model(name, variant))
+        fmt = FixedFormat.parse(cfg["input"]["format"]) if exact else None
+        settings = write_project(model, cfg["hls"], out, fmt, exact, stamp=key[:8])
+        stamp.write(out, key)
+        info("convert", f"{name}/{variant}: wrote HLS project {out} "
+                        f"({settings['hls']['io_type']}, {settings['hls']['strategy']}, "
+                        f"reuse factor {settings['hls']['reuse_factor']})")
+    return keys

@@ -1,0 +1,110 @@
+"""Stage `data`: generate a data set in parallel chunks into one HDF5 file.
+
+Chunk k of class c is generated from its own seed derived from (dataset seed,
+c, k), so the file is the same bytes whatever the number of worker processes.
+The train/val/test split is drawn per class from the dataset seed.
+"""
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import h5py
+import numpy as np
+from tqdm import tqdm
+
+from l1cnn import paths, stamp
+from l1cnn.atomic import atomic_path
+from l1cnn.errors import UserError
+from l1cnn.log import info
+from physics import CLASSES, GENERATORS
+
+SPLITS = ("train", "val", "test")
+MAX_GENERATOR_SEED = 900_000_000  # Pythia accepts 1..900000000
+
+
+def chunk_seed(seed: int, class_index: int, chunk_index: int) -> int:
+    state = np.random.SeedSequence([seed, class_index, chunk_index]).generate_state(1)[0]
+    return int(state) % (MAX_GENERATOR_SEED - 1) + 1
+
+
+def data_key(cfg) -> str:
+    return stamp.make_key("data", cfg["dataset"], cfg["classes"])
+
+
+def data_path(cfg):
+    return paths.data_file(cfg["dataset"]["generator"], data_key(cfg))
+
+
+def _jobs(cfg):
+    ds = cfg["dataset"]
+    n, size = ds["n_per_class"], ds["chunk_size"]
+    n_chunks = -(-n // size)
+    for k in range(n_chunks):  # interleave classes so a partial file is balanced
+        for c, name in enumerate(cfg["classes"]):
+            yield (ds["generator"], name, chunk_seed(ds["seed"], c, k), min(size, n - k * size), ds, c)
+
+
+def _run_job(job):
+    generator, name, seed, n, ds, c = job
+    arrays = GENERATORS[generator](name, seed, n, ds)
+    arrays["label"] = np.full(n, c, dtype=np.int8)
+    return arrays
+
+
+def assign_splits(labels: np.ndarray, fractions: dict, seed: int) -> np.ndarray:
+    """Split code per example (0 train, 1 val, 2 test), stratified by class, fixed by seed."""
+    rng = np.random.default_rng([seed, 0x5917])
+    split = np.empty(len(labels), dtype=np.int8)
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        n_train = int(round(fractions["train"] * len(idx)))
+        n_val = int(round(fractions["val"] * len(idx)))
+        split[idx[:n_train]] = 0
+        split[idx[n_train:n_train + n_val]] = 1
+        split[idx[n_train + n_val:]] = 2
+    return split
+
+
+def _append(f, arrays, chunk_size):
+    for key, a in arrays.items():
+        if key not in f:
+            f.create_dataset(key, shape=(0, *a.shape[1:]), maxshape=(None, *a.shape[1:]), dtype=a.dtype,
+                             chunks=(chunk_size, *a.shape[1:]), compression="gzip", compression_opts=4,
+                             shuffle=True, track_times=False)
+        d = f[key]
+        d.resize(d.shape[0] + len(a), axis=0)
+        d[-len(a):] = a
+
+
+def run(cfg, force=False, workers=None) -> str:
+    ds = cfg["dataset"]
+    known = CLASSES[ds["generator"]]
+    for name in cfg["classes"]:
+        if name not in known:
+            raise UserError(f"class '{name}' is not made by generator '{ds['generator']}'; "
+                            f"known classes: {', '.join(known)}")
+    key, out = data_key(cfg), data_path(cfg)
+    if not force and stamp.is_current(out, key):
+        info("data", f"{out} is up to date")
+        return key
+    jobs = list(_jobs(cfg))
+    workers = workers or os.cpu_count() or 1
+    n_total = ds["n_per_class"] * len(cfg["classes"])
+    info("data", f"generating {n_total} examples ({ds['generator']} generator) in {len(jobs)} chunks on {workers} processes")
+    with atomic_path(out) as tmp, h5py.File(tmp, "w", track_order=True) as f:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool, \
+                tqdm(total=n_total, unit="ex", desc=f"data {cfg['name']}") as bar:
+            for arrays in pool.map(_run_job, jobs):
+                _append(f, arrays, ds["chunk_size"])
+                bar.update(len(arrays["label"]))
+        split = assign_splits(f["label"][:], ds["split"], ds["seed"])
+        f.create_dataset("split", data=split, track_times=False)
+        f.attrs["generator"] = ds["generator"]
+        f.attrs["classes"] = json.dumps(cfg["classes"])
+        f.attrs["dataset_config"] = json.dumps(ds, sort_keys=True)
+        f.attrs["key"] = key
+    stamp.write(out, key, n_examples=n_total)
+    info("data", f"wrote {out}")
+    return key

@@ -1,0 +1,88 @@
+"""Stage `prune`: magnitude pruning of the QKeras model with tensorflow-model-optimization.
+
+Only QConv2D/QDense kernels are pruned (QKeras layers implement tfmot's
+PrunableLayer); sparsity ramps polynomially to the target during fine-tuning,
+then the pruning wrappers are stripped. Reported sparsity counts weights that
+are exactly zero after quantization: what the firmware sees.
+"""
+
+import numpy as np
+
+from l1cnn import dataset, paths, stamp
+from l1cnn.atomic import write_json
+from l1cnn.config import section
+from l1cnn.log import info
+
+PRUNABLE = ("QConv2D", "QDense", "Conv2D", "Dense")
+
+
+def prune_key(cfg) -> str:
+    tkey = stamp.require(paths.keras_model(cfg["name"], "qat"), "quantized model", f"make train MODEL={cfg['name']}")
+    return stamp.make_key("prune", tkey, section(cfg, "pruning"))
+
+
+def layer_sparsity(model) -> dict:
+    """{layer: {'weights': n, 'zeros': n, 'sparsity': f}} of the quantized kernels."""
+    out = {}
+    for layer in model.layers:
+        if type(layer).__name__ not in PRUNABLE:
+            continue
+        q = getattr(layer, "kernel_quantizer_internal", None)
+        w = np.asarray(q(layer.kernel) if q is not None else layer.kernel)
+        zeros = int(np.sum(w == 0))
+        out[layer.name] = {"weights": int(w.size), "zeros": zeros, "sparsity": zeros / w.size}
+    return out
+
+
+def run(cfg, force=False) -> str:
+    key = prune_key(cfg)
+    name, p, t = cfg["name"], cfg["pruning"], cfg["training"]
+    out = paths.keras_model(name, "pruned")
+    if not force and stamp.is_current(out, key):
+        info("prune", f"{name}: pruned model is up to date")
+        return key
+    import tensorflow as tf
+    import tensorflow_model_optimization as tfmot
+
+    from models import io, training
+
+    qat = io.load(paths.keras_model(name, "qat"))
+    train, val = dataset.load(cfg, "train"), dataset.load(cfg, "val")
+    x, xv = (dataset.model_inputs(cfg, s, True) for s in (train, val))
+    steps = -(-len(x) // t["batch_size"]) * p["epochs"]
+    # Ramp over the first 70% of the steps, then fine-tune at the target; prune at least 20 times
+    # (tfmot's default frequency of 100 steps never fires on a short run).
+    end = max(1, int(0.7 * steps))
+    schedule = tfmot.sparsity.keras.PolynomialDecay(initial_sparsity=0.0, final_sparsity=p["target_sparsity"],
+                                                    begin_step=0, end_step=end, frequency=max(1, end // 20))
+
+    def wrap(layer):
+        if type(layer).__name__ in PRUNABLE:
+            return tfmot.sparsity.keras.prune_low_magnitude(layer, pruning_schedule=schedule)
+        return layer.__class__.from_config(layer.get_config())
+
+    training.seed_everything(t["seed"])
+    wrapped = tf.keras.models.clone_model(qat, clone_function=wrap)
+    _copy_weights(qat, wrapped)
+    info("prune", f"{name}: pruning to {p['target_sparsity']:.0%} over {p['epochs']} epochs")
+    history = training.fit(wrapped, (x, train.labels), (xv, val.labels), epochs=p["epochs"],
+                           batch_size=t["batch_size"], learning_rate=p["learning_rate"], patience=p["epochs"],
+                           seed=t["seed"], early_stopping=False,
+                           extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
+    pruned = tfmot.sparsity.keras.strip_pruning(wrapped)
+    sparsity = layer_sparsity(pruned)
+    io.save(pruned, out)
+    write_json(paths.artifact_dir(name) / "prune.json", {"history": history, "sparsity": sparsity,
+                                                          "target_sparsity": p["target_sparsity"]})
+    stamp.write(out, key)
+    for layer, s in sparsity.items():
+        info("prune", f"{name}: {layer}: {s['sparsity']:.1%} of {s['weights']} weights are zero")
+    return key
+
+
+def _copy_weights(src, dst):
+    """Copy kernels/biases layer by layer (the pruning wrappers add mask variables)."""
+    for a, b in zip(src.layers, dst.layers):
+        inner = getattr(b, "layer", b)
+        if a.weights:
+            inner.set_weights(a.get_weights())

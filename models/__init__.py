@@ -1,0 +1,1 @@
+"""CNN definitions built from the `architecture` list of a model config."""

@@ -1,0 +1,1 @@
+"""Fixed-point formats and the QKeras quantizers that realise them."""

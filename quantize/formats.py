@@ -1,0 +1,94 @@
+"""The one place for fixed-point precision rules.
+
+A `FixedFormat` is an HLS-style ap_[u]fixed<W, I>: W bits in total, I of them
+integer bits (the sign bit counted in I when signed), as in Xilinx ap_fixed.
+QKeras names the same format differently: quantized_bits(bits=W,
+integer=I - signed, keep_negative=signed) and quantized_relu(bits=W, integer=I).
+Both QKeras and AP_RND_CONV round half to even and both saturate, so
+`FixedFormat.quantize` reproduces QKeras and the firmware bit for bit.
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+_TYPE_RE = re.compile(r"^\s*(?:ap_)?(u?)fixed<\s*(\d+)\s*,\s*(-?\d+)\s*(?:,[^>]*)?>\s*$")
+
+
+@dataclass(frozen=True)
+class FixedFormat:
+    width: int
+    integer: int
+    signed: bool
+
+    def __post_init__(self):
+        if not 1 <= self.width <= 64:
+            raise ValueError(f"fixed-point width must be 1..64 bits, got {self.width}")
+        if self.signed and self.width < 2:
+            raise ValueError("a signed fixed-point format needs at least 2 bits")
+
+    @property
+    def fractional(self) -> int:
+        return self.width - self.integer
+
+    @property
+    def lsb(self) -> float:
+        return 2.0 ** -self.fractional
+
+    @property
+    def min(self) -> float:
+        return -(2.0 ** (self.integer - 1)) if self.signed else 0.0
+
+    @property
+    def max(self) -> float:
+        top = 2.0 ** (self.integer - 1) if self.signed else 2.0 ** self.integer
+        return top - self.lsb
+
+    def quantize(self, x) -> np.ndarray:
+        """Round half to even onto the grid, then saturate (QKeras / AP_RND_CONV, AP_SAT)."""
+        x = np.asarray(x, dtype=np.float64)
+        return np.clip(np.round(x / self.lsb) * self.lsb, self.min, self.max)
+
+    def on_grid(self, x) -> bool:
+        x = np.asarray(x, dtype=np.float64)
+        return bool(np.all(self.quantize(x) == x))
+
+    def hls_type(self, rounding: bool = False) -> str:
+        base = f"ap_{'' if self.signed else 'u'}fixed<{self.width},{self.integer}"
+        return base + (",AP_RND_CONV,AP_SAT>" if rounding else ">")
+
+    def __str__(self) -> str:
+        return self.hls_type()
+
+    @classmethod
+    def parse(cls, text: str) -> "FixedFormat":
+        m = _TYPE_RE.match(str(text))
+        if not m:
+            raise ValueError(f"'{text}' is not a fixed-point type like ap_fixed<8,3> or ap_ufixed<10,2>")
+        return cls(width=int(m.group(2)), integer=int(m.group(3)), signed=m.group(1) != "u")
+
+    # --- QKeras spelling of the same format -------------------------------------------
+    def qkeras_bits(self):
+        """A QKeras quantized_bits with exactly this format (alpha=1: no hidden scale)."""
+        from qkeras import quantized_bits
+
+        return quantized_bits(bits=self.width, integer=self.integer - int(self.signed),
+                              keep_negative=self.signed, alpha=1)
+
+    def qkeras_relu(self):
+        if self.signed:
+            raise ValueError("a ReLU output format is unsigned")
+        from qkeras import quantized_relu
+
+        return quantized_relu(bits=self.width, integer=self.integer)
+
+
+def signed_format(bits: int, integer: int) -> FixedFormat:
+    """QKeras quantized_bits(bits, integer) convention: `integer` excludes the sign bit."""
+    return FixedFormat(width=bits, integer=integer + 1, signed=True)
+
+
+def unsigned_format(bits: int, integer: int) -> FixedFormat:
+    """QKeras quantized_relu(bits, integer) convention."""
+    return FixedFormat(width=bits, integer=integer, signed=False)

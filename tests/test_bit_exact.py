@@ -1,0 +1,96 @@
+"""The precision rules of hls/precision.py make hls4ml's C simulation equal QKeras bit for bit,
+and when a type is too narrow the diagnosis names the layer that diverges first."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+from hls import precision
+from hls.convert import to_hls
+from hls.csim import agreement
+from hls.diagnose import first_divergence
+from quantize.formats import FixedFormat
+
+IN_FMT = FixedFormat.parse("ap_ufixed<8,2>")
+HLS = dict(backend="Vitis", part="xcvu13p-flga2577-2-e", clock_period_ns=5.0, strategy="Latency", reuse_factor=1)
+
+
+def random_model(seed):
+    tf.keras.utils.set_random_seed(seed)
+    x = inp = tf.keras.layers.Input((10, 10, 1), name="img")
+    x = QActivation(quantized_bits(8, 2, keep_negative=False, alpha=1), name="in_q")(x)
+    x = QConv2D(3, 3, padding="same", kernel_quantizer=quantized_bits(5, 0, alpha=1),
+                bias_quantizer=quantized_bits(8, 3, alpha=1), name="c1")(x)
+    x = QActivation(quantized_relu(6, 2), name="r1")(x)
+    x = tf.keras.layers.AveragePooling2D(2, name="ap")(x)
+    x = QConv2D(4, 2, strides=2, kernel_quantizer=quantized_bits(7, 1, alpha=1),
+                bias_quantizer=quantized_bits(8, 3, alpha=1), name="c2")(x)
+    x = QActivation(quantized_relu(8, 3), name="r2")(x)
+    x = tf.keras.layers.MaxPooling2D(2, name="mp")(x)
+    x = tf.keras.layers.Flatten(name="fl")(x)
+    x = QDense(3, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
+               name="d1")(x)
+    model = tf.keras.Model(inp, x)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if layer.get_weights():
+            layer.set_weights([rng.normal(0, 0.7, w.shape).astype(np.float32) for w in layer.get_weights()])
+    return model
+
+
+def inputs(n, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.exponential(0.8, (n, 10, 10, 1)) * (rng.random((n, 10, 10, 1)) < 0.5)
+    x[: n // 10] = 100.0  # saturating inputs
+    return IN_FMT.quantize(x).astype(np.float32)
+
+
+def test_exact_format_holds_range():
+    f = precision.exact_format(-3.2, 17.5, 4)
+    assert f.signed and f.min <= -3.2 and f.max >= 17.5 and f.fractional == 4
+    g = precision.exact_format(0.0, 0.75, 2)
+    assert not g.signed and g.max == 0.75
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_random_qkeras_cnn_is_bit_exact(tmp_path, io_type):
+    model, x = random_model(11), inputs(400, 5)
+    hls_model = to_hls(model, dict(HLS, io_type=io_type), tmp_path / "prj", IN_FMT, exact=True)
+    hls_model.compile()
+    res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
+    assert res["bit_exact_fraction"] == 1.0, res
+
+
+def test_too_narrow_accumulator_is_diagnosed(tmp_path, monkeypatch):
+    model, x = random_model(11), inputs(200, 6)
+    real = precision.derive
+
+    def narrowed(m, fmt):  # a deliberately broken rule: conv c2 loses 3 integer bits
+        types = real(m, fmt)
+        acc = FixedFormat.parse(types["c2"]["accum"])
+        bad = FixedFormat(acc.width - 3, acc.integer - 3, True).hls_type()
+        types["c2"].update(accum=bad, result=bad)
+        types["c2_linear"]["result"] = bad
+        return types
+
+    monkeypatch.setattr(precision, "derive", narrowed)
+    kwargs = dict(hls=dict(HLS, io_type="io_parallel"), input_format=IN_FMT, exact=True)
+    hls_model = to_hls(model, output_dir=tmp_path / "prj", **kwargs)
+    hls_model.compile()
+    res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
+    assert res["bit_exact_fraction"] < 1.0
+    settings = {"layer_types": {l.name: {k: str(v.precision) for k, v in l.types.items()}
+                                for l in hls_model.get_layers()}}
+    diag = first_divergence(model, settings, x, kwargs)
+    assert diag["layer"] == "c2" and diag["looks_like"] == "overflow/saturation", diag
+
+
+def test_unsupported_quantizer_is_named():
+    tf.keras.utils.set_random_seed(0)
+    inp = tf.keras.layers.Input((4, 4, 1))
+    x = QActivation(quantized_bits(8, 2, keep_negative=False, alpha=1), name="q")(inp)
+    x = QConv2D(2, 2, kernel_quantizer=quantized_bits(4, 0, alpha="auto"), bias_quantizer=quantized_bits(4, 0),
+                name="conv_auto")(x)
+    with pytest.raises(precision.UnsupportedLayer, match="conv_auto.*alpha='auto'.*alpha=1"):
+        precision.derive(tf.keras.Model(inp, x), IN_FMT)

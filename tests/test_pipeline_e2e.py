@@ -1,0 +1,98 @@
+"""End to end on real (few) Pythia jets: data -> train -> prune -> convert -> csim -> synth -> report.
+
+The bar is the product's: the quantized+pruned firmware's C simulation equals
+QKeras bit for bit on every test sample.
+"""
+
+import json
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import TEST_CONFIGS, run_cli
+
+TINY = TEST_CONFIGS / "tiny_jet.yaml"
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    t0 = time.time()
+    r = run_cli("all", "--model", TINY, home=home)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return home, r, time.time() - t0
+
+
+def test_report_keys_and_bit_exactness(pipeline):
+    home, _, _ = pipeline
+    s = json.loads((home / "reports/tiny_jet/summary.json").read_text())
+    cs = s["csim"]
+    assert cs["n_samples"] == s["dataset"]["n_test"] == 96
+    assert cs["bit_exact_fraction"] == 1.0 and cs["max_abs_diff"] == 0.0 and cs["argmax_agreement"] == 1.0
+    assert cs["first_mismatch_layer"] is None
+    assert s["dataset"]["n_train"] + s["dataset"]["n_val"] + s["dataset"]["n_test"] == 320
+    for variant in ("keras_float", "keras_qat", "keras_pruned", "csim_pruned", "csim_float"):
+        assert 0.0 <= s["performance"][variant]["auc"] <= 1.0
+    assert s["performance"]["csim_pruned"]["auc"] == s["performance"]["keras_pruned"]["auc"]
+    assert s["baselines"]["abs_mass_minus_175"]["auc"] > 0.75  # real top jets have a real mass peak
+    assert 0.3 < s["sparsity"]["overall"] < 0.8  # target 0.5, reached on the quantized weights
+    assert [r["name"] for r in s["layers"]][:3] == ["conv1", "relu1", "avgpool1"]
+    assert s["synthesis"]["vendor_tool"] is None or s["synthesis"]["source"] in ("vitis", "vivado")
+    for f in ("report.md", "roc.png"):
+        assert (home / "reports/tiny_jet" / f).stat().st_size > 500
+    for variant in ("pruned", "float"):
+        prj = home / "firmware_projects/tiny_jet" / variant
+        assert (prj / "firmware/myproject.cpp").exists() and (prj / "hls4ml_config.yml").exists()
+        assert str(prj) in (prj / "hls4ml_config.yml").read_text()  # points at itself, not a temp dir
+
+
+def test_second_run_reuses_every_artifact(pipeline):
+    home, _, first = pipeline
+    before = {p: p.stat().st_mtime_ns for p in (home / "artifacts").rglob("*") if p.is_file()}
+    t0 = time.time()
+    r = run_cli("all", "--model", TINY, home=home)
+    assert r.returncode == 0, r.stderr[-2000:]
+    for stage in ("data", "train", "prune", "convert", "csim"):
+        assert f"[{stage}]" in r.stderr and "up to date" in r.stderr
+    after = {p: p.stat().st_mtime_ns for p in before}
+    assert before == after
+    assert time.time() - t0 < first / 2
+
+
+def test_corrupt_data_file_is_refused_without_damage(pipeline, tmp_path):
+    home, _, _ = pipeline
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    data = next((copy / "data").glob("*.h5"))
+    data.write_bytes(data.read_bytes()[:4096])  # truncated file
+    model = copy / "artifacts/tiny_jet/qat.h5"
+    model_bytes = model.read_bytes()
+    r = run_cli("train", "--force", "--model", TINY, home=copy)
+    assert r.returncode == 2
+    last = r.stderr.strip().splitlines()[-1]
+    assert "unreadable or incomplete" in last and "make data MODEL=tiny_jet" in last
+    assert "Traceback" not in r.stderr
+    assert model.read_bytes() == model_bytes
+
+
+def test_firmware_is_deterministic(pipeline, tmp_path):
+    """Same model -> same firmware sources and weights (hls4ml's random stamp is replaced)."""
+    home, _, _ = pipeline
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("*.so"))
+    r = run_cli("convert", "--force", "--model", TINY, home=copy)
+    assert r.returncode == 0, r.stderr[-2000:]
+    a_dir, b_dir = home / "firmware_projects/tiny_jet/pruned", copy / "firmware_projects/tiny_jet/pruned"
+    files = [p.relative_to(a_dir) for p in (a_dir / "firmware").rglob("*") if p.is_file() and p.suffix != ".so"]
+    assert len(files) > 10
+    for rel in files:
+        assert (a_dir / rel).read_bytes() == (b_dir / rel).read_bytes(), rel
+
+
+def test_test_logits_cover_all_variants(pipeline):
+    home, _, _ = pipeline
+    with np.load(home / "artifacts/tiny_jet/test_logits.npz") as z:
+        assert np.array_equal(z["keras_pruned"], z["csim_pruned"])
+        assert z["keras_float"].shape == (96, 2)
