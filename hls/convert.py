@@ -14,7 +14,6 @@ from pathlib import Path
 
 from hls import precision
 from l1cnn.atomic import atomic_dir
-from quantize.formats import FixedFormat
 
 FLOAT_DEFAULT_PRECISION = "ap_fixed<16,6>"
 PROJECT_NAME = "myproject"
@@ -26,7 +25,7 @@ def _quiet():
     return contextlib.redirect_stdout(io.StringIO())
 
 
-def hls_config(model, hls: dict, input_format: FixedFormat | None, exact: bool) -> dict:
+def hls_config(model, hls: dict, exact: bool) -> dict:
     import hls4ml
 
     with _quiet():
@@ -36,7 +35,7 @@ def hls_config(model, hls: dict, input_format: FixedFormat | None, exact: bool) 
     cfg["Model"]["ReuseFactor"] = hls["reuse_factor"]
     layer_cfg = cfg["LayerName"]
     if exact:
-        for name, types in precision.derive(model, input_format).items():
+        for name, types in precision.derive(model).items():
             layer_cfg.setdefault(name, {})["Precision"] = dict(types)
     else:
         for name in layer_cfg:
@@ -50,11 +49,11 @@ def hls_config(model, hls: dict, input_format: FixedFormat | None, exact: bool) 
     return cfg
 
 
-def to_hls(model, hls: dict, output_dir: Path, input_format: FixedFormat | None, exact: bool):
+def to_hls(model, hls: dict, output_dir: Path, exact: bool):
     """The hls4ml ModelGraph for `model`, configured, not yet written."""
     import hls4ml
 
-    cfg = hls_config(model, hls, input_format, exact)
+    cfg = hls_config(model, hls, exact)
     with _quiet():
         return hls4ml.converters.convert_from_keras_model(
             model, hls_config=cfg, output_dir=str(output_dir), project_name=PROJECT_NAME,
@@ -62,8 +61,7 @@ def to_hls(model, hls: dict, output_dir: Path, input_format: FixedFormat | None,
             io_type=hls["io_type"])
 
 
-def write_project(model, hls: dict, output_dir: Path, input_format: FixedFormat | None, exact: bool,
-                  stamp: str) -> dict:
+def write_project(model, hls: dict, output_dir: Path, exact: bool, stamp: str) -> dict:
     """Write the complete HLS project to `output_dir` atomically; returns the settings recorded beside it.
 
     `stamp` (8 hex digits) replaces hls4ml's random library stamp so the same
@@ -71,22 +69,22 @@ def write_project(model, hls: dict, output_dir: Path, input_format: FixedFormat 
     """
     output_dir = Path(output_dir).resolve()
     with atomic_dir(output_dir) as tmp:
-        hls_model = to_hls(model, hls, tmp, input_format, exact)
+        hls_model = to_hls(model, hls, tmp, exact)
         hls_model.config.config["Stamp"] = stamp
         with _quiet():
             hls_model.write()
         # hls4ml records its output directory in the project; point it at the final place.
         cfg_file = tmp / "hls4ml_config.yml"
         cfg_file.write_text(cfg_file.read_text().replace(str(tmp), str(output_dir)))
-        settings = _settings(hls_model, hls, input_format, exact)
+        settings = _settings(hls_model, hls, exact)
         (tmp / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
     return settings
 
 
-def _settings(hls_model, hls, input_format, exact):
+def _settings(hls_model, hls, exact):
     types = {layer.name: {k: str(v.precision) for k, v in layer.types.items()}
              for layer in hls_model.get_layers()}
     settings = {"project_name": PROJECT_NAME, "hls": hls, "exact_types": exact,
-                "input_format": str(input_format) if input_format else FLOAT_DEFAULT_PRECISION,
+                "input_type": next(iter(types.values()))["result_t"],
                 "layer_types": types}
     return settings

@@ -62,23 +62,42 @@ def _affine_range(w, b, x_fmt: FixedFormat):
     return float(lo.min()), float(hi.max())
 
 
-def derive(keras_model, input_format: FixedFormat | None = None) -> dict:
-    """{layer_name: {'result': type, ...}} for a sequential QKeras CNN; raises UnsupportedLayer."""
+def _check_chain(layers):
+    for prev, layer in zip(layers, layers[1:]):
+        if layer.input is not prev.output:
+            raise UnsupportedLayer(f"layer '{layer.name}' does not read the layer before it; only sequential "
+                                   f"CNNs (one chain of layers) are supported")
+
+
+def input_format(keras_model) -> FixedFormat:
+    """The declared input format: the quantizer of the QActivation right after the input."""
+    layers = [l for l in keras_model.layers if type(l).__name__ != "InputLayer"]
+    first = layers[0] if layers else None
+    if first is None or type(first).__name__ != "QActivation" or \
+            type(first.quantizer).__name__ != "quantized_bits":
+        raise UnsupportedLayer("the first layer after the input must be QActivation(quantized_bits(...)): it "
+                               "declares the input format the firmware reads")
+    return _format_of_quantizer(first.quantizer, first.name)
+
+
+def derive(keras_model) -> dict:
+    """{layer_name: {'result': type, ...}} for a sequential QKeras CNN; raises UnsupportedLayer.
+
+    The input layer gets the first quantizer's format with rounding, so a float input is
+    rounded once, exactly as the QKeras quantizer rounds it.
+    """
+    _check_chain(keras_model.layers)
+    fmt = input_format(keras_model)
     types = {}
-    fmt = input_format
     for layer in keras_model.layers:
         kind, name = type(layer).__name__, layer.name
         if kind == "InputLayer":
-            if fmt is not None:
-                types[name] = {"result": fmt.hls_type()}
+            types[name] = {"result": fmt.hls_type(rounding=True)}
             continue
         if kind == "QActivation":
             fmt = _format_of_quantizer(layer.quantizer, name)
             types[name] = {"result": fmt.hls_type(rounding=True)}
         elif kind in ("QConv2D", "QDense"):
-            if fmt is None:
-                raise UnsupportedLayer(f"layer '{name}' reads an unquantized input; put a "
-                                       f"QActivation(quantized_bits(...)) after the input")
             if layer.get_config().get("activation") not in (None, "linear"):
                 raise UnsupportedLayer(f"layer '{name}' has a fused activation; use a separate QActivation")
             wq, bq = layer.kernel_quantizer_internal, layer.bias_quantizer_internal
@@ -113,6 +132,9 @@ def derive(keras_model, input_format: FixedFormat | None = None) -> dict:
             fmt = out
         elif kind == "Flatten":
             types[name] = {"result": fmt.hls_type()}
+        elif kind == "Activation" and layer.get_config()["activation"] == "softmax":
+            raise UnsupportedLayer(f"layer '{name}' is a softmax: hls4ml computes it with lookup tables, so it "
+                                   f"cannot be bit-exact; end the model with the logits (train with from_logits=True)")
         else:
             raise UnsupportedLayer(f"layer '{name}' of type {kind} is not supported; supported: QActivation, "
                                    f"QConv2D, QDense, MaxPooling2D, AveragePooling2D, Flatten")

@@ -18,6 +18,16 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see `l1cnn --help`)")
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer (got {text!r})")
+    return value
+
+
 def _stage_fn(stage):
     import importlib
 
@@ -50,11 +60,25 @@ def build_parser():
         if name in ("synth", "all"):
             sp.add_argument("--logic-synthesis", action="store_true", help="also run Vivado logic synthesis")
     sub.add_parser("list", help="list the shipped models")
+    v = sub.add_parser("verify", help="check that any saved QKeras CNN converts to a bit-exact C simulation",
+                       description="Convert MODEL_FILE with l1cnn's exact types, compile it, run the C simulation "
+                                   "on the inputs and compare with Keras. Exit 0 bit-exact, 1 not, 2 bad input.")
+    v.add_argument("model_file", help="a saved Keras/QKeras model (.h5 or .keras)")
+    v.add_argument("--inputs", required=True, help="a .npy array of inputs, shape (N, *model input shape)")
+    v.add_argument("--io-type", choices=("io_parallel", "io_stream"), default="io_parallel")
+    v.add_argument("--strategy", choices=("Latency", "Resource"), default="Latency")
+    v.add_argument("--reuse-factor", type=_positive_int, default=1)
+    v.add_argument("--output-dir", help="keep the generated HLS project here (default: a temporary directory)")
+    v.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
 
 def run(argv) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "verify":
+        from l1cnn.verify import main as verify_main
+
+        return verify_main(args)
     if args.command == "list":
         from l1cnn import config
 

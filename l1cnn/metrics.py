@@ -20,11 +20,12 @@ def auc(scores, is_signal) -> float:
     return float(np.trapz(tpr, fpr))
 
 
-def rejection_at(scores, is_signal, signal_eff=0.3) -> float:
-    """1 / background efficiency at the given signal efficiency (interpolated on the ROC)."""
+def rejection_at(scores, is_signal, signal_eff=0.3) -> float | None:
+    """1 / background efficiency at the given signal efficiency (interpolated on the ROC);
+    None when no background example passes (the sample is too small to measure it)."""
     tpr, fpr = roc_curve(scores, is_signal)
     bkg = float(np.interp(signal_eff, tpr, fpr))
-    return float("inf") if bkg == 0 else 1.0 / bkg
+    return None if bkg == 0 else 1.0 / bkg
 
 
 def binary_score(logits) -> np.ndarray:

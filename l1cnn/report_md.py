@@ -1,5 +1,9 @@
 """report.md: the summary.json of one model, rendered for people."""
 
+VARIANT_LABELS = {"keras_float": "float (Keras)", "keras_qat": "quantized (QKeras)",
+                  "keras_pruned": "quantized+pruned (QKeras)", "csim_pruned": "quantized+pruned (firmware C-sim)",
+                  "csim_float": "float (firmware C-sim, ap_fixed<16,6>)"}
+
 
 def _f(x, nd=4):
     return "n/a" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
@@ -13,7 +17,8 @@ def _table(header, rows):
 
 def render(s: dict) -> str:
     ds, cs, cf = s["dataset"], s["csim"], s["csim_float"]
-    perf_rows = [[k, v["auc"], v["rejection_at_30pct"], v["accuracy"]] for k, v in s["performance"].items()]
+    perf_rows = [[f"{VARIANT_LABELS[k]} `{k}`", v["auc"], v["rejection_at_30pct"], v["accuracy"]]
+                 for k, v in s["performance"].items()]
     perf_rows += [[f"baseline: {k}", v["auc"], v["rejection_at_30pct"], None] for k, v in s["baselines"].items()]
     layer_rows = [[r["name"], r["weight_type"], r["bias_type"], r["accum_type"], r["result_type"],
                    r["n_weights"], r["sparsity"]] for r in s["layers"]]

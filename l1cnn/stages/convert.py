@@ -3,7 +3,6 @@
 from l1cnn import paths, stamp
 from l1cnn.config import section
 from l1cnn.log import info
-from quantize.formats import FixedFormat
 
 # variant -> (Keras model it converts, exact per-layer types?)
 FIRMWARE_VARIANTS = {"pruned": True, "float": False}
@@ -28,8 +27,7 @@ def run(cfg, force=False) -> dict:
             info("convert", f"{name}/{variant}: {out} is up to date")
             continue
         model = io.load(paths.keras_model(name, variant))
-        fmt = FixedFormat.parse(cfg["input"]["format"]) if exact else None
-        settings = write_project(model, cfg["hls"], out, fmt, exact, stamp=key[:8])
+        settings = write_project(model, cfg["hls"], out, exact, stamp=key[:8])
         stamp.write(out, key)
         info("convert", f"{name}/{variant}: wrote HLS project {out} "
                         f"({settings['hls']['io_type']}, {settings['hls']['strategy']}, "

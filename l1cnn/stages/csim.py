@@ -12,7 +12,6 @@ from l1cnn import dataset, paths, stamp
 from l1cnn.atomic import atomic_path, write_json
 from l1cnn.log import info
 from l1cnn.stages.convert import FIRMWARE_VARIANTS, convert_key
-from quantize.formats import FixedFormat
 
 MAX_TRACED_SAMPLES = 64
 
@@ -63,8 +62,7 @@ def run(cfg, force=False) -> dict:
             bad = np.flatnonzero(np.any(logits[f"keras_{variant}"] != logits[f"csim_{variant}"], axis=1))
             settings = json.loads((project / "l1cnn_hls_settings.json").read_text())
             diag = first_divergence(model, settings, x[bad[:MAX_TRACED_SAMPLES]],
-                                    dict(hls=cfg["hls"], input_format=FixedFormat.parse(cfg["input"]["format"]),
-                                         exact=True))
+                                    dict(hls=cfg["hls"], exact=True))
             res["diagnosis"] = diag
             res["first_mismatch_layer"] = diag["layer"] if diag else None
         results[variant] = res

@@ -11,6 +11,7 @@ from l1cnn.errors import UserError
 from l1cnn.log import info
 from l1cnn.metrics import auc, binary_score, rejection_at
 from l1cnn.plots import roc_plot
+from l1cnn.report_md import VARIANT_LABELS, render
 from l1cnn.stages.csim import csim_key, csim_path, logits_path
 from l1cnn.stages.data import data_path
 from l1cnn.stages.synth import synth_path
@@ -18,9 +19,6 @@ from physics import BASELINES
 
 SCHEMA_VERSION = 1
 SIGNAL_EFFICIENCY = 0.3
-VARIANT_LABELS = {"keras_float": "float (Keras)", "keras_qat": "quantized (QKeras)",
-                  "keras_pruned": "quantized+pruned (QKeras)", "csim_pruned": "quantized+pruned (firmware C-sim)",
-                  "csim_float": "float (firmware C-sim, ap_fixed<16,6>)"}
 
 
 def _perf(logits, labels):
@@ -113,8 +111,6 @@ def run(cfg, force=False) -> dict:
     roc_plot(out / "roc.png", curves, f"{name}: {cfg['classes'][1]} vs {cfg['classes'][0]}, "
                                       f"{summary['dataset']['n_test']} test examples")
     write_json(out / "summary.json", summary)
-    from l1cnn.report_md import render
-
     write_text(out / "report.md", render(summary))
     info("report", f"{name}: wrote {out / 'summary.json'}, {out / 'report.md'}, {out / 'roc.png'}")
     return summary
