@@ -39,3 +39,11 @@ def firmware_dir(model: str, variant: str) -> Path:
 
 def report_dir(model: str) -> Path:
     return home() / "reports" / model
+
+
+def shown(path) -> str:
+    """A path as reports show it: relative to the project home when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(home().resolve()))
+    except ValueError:
+        return str(path)

@@ -37,7 +37,7 @@ def _dataset_block(cfg):
     ds = cfg["dataset"]
     with h5py.File(data_path(cfg), "r") as f:
         split = f["split"][:]
-    return {"generator": ds["generator"], "seed": ds["seed"], "file": str(data_path(cfg)),
+    return {"generator": ds["generator"], "seed": ds["seed"], "file": paths.shown(data_path(cfg)),
             "n_per_class": ds["n_per_class"], "n_train": int((split == 0).sum()), "n_val": int((split == 1).sum()),
             "n_test": int((split == 2).sum()), "split_fractions": ds["split"], "input_grid": cfg["input"]["grid"],
             "input_format": cfg["input"]["format"], "et_lsb_gev": cfg["input"]["et_lsb_gev"]}
@@ -98,8 +98,8 @@ def run(cfg, force=False) -> dict:
                      "n_weights": n_w, "n_zero_weights": n_z},
         "csim": csim["pruned"],
         "csim_float": csim["float"],
-        "firmware": {"project": str(paths.firmware_dir(name, "pruned")),
-                     "float_project": str(paths.firmware_dir(name, "float")), "hls": cfg["hls"]},
+        "firmware": {"project": paths.shown(paths.firmware_dir(name, "pruned")),
+                     "float_project": paths.shown(paths.firmware_dir(name, "float")), "hls": cfg["hls"]},
         "synthesis": synth,
     }
     out = paths.report_dir(name)
