@@ -92,8 +92,13 @@ class _Checker:
 
 def _check_dataset(c, d):
     p = "dataset"
-    c.section(d, p, ("generator", "seed", "n_per_class", "chunk_size", "split", "grids", "energy_gev", "particles"))
-    c.choice(d, "generator", p, GENERATORS)
+    per_generator = {"jets": ("grids",), "calo": ("energy_gev", "views", "validation_events")}
+    gen = c.choice(c.section(d, p, ("generator", "seed", "n_per_class", "chunk_size", "split",
+                                    "grids", "energy_gev", "views", "validation_events")), "generator", p, GENERATORS)
+    for other, keys in per_generator.items():
+        for k in keys:
+            if other != gen and k in d:
+                c.fail(f"{p}.{k}", f"belongs to the {other} generator, not {gen}")
     c.integer(d, "seed", p, 1, 900_000_000)
     c.integer(d, "n_per_class", p, 1)
     c.integer(d, "chunk_size", p, 1)
@@ -102,14 +107,63 @@ def _check_dataset(c, d):
         c.number(split, k, f"{p}.split", 0.0, 1.0, lo_open=True)
     if abs(sum(split.values()) - 1.0) > 1e-9:
         c.fail(f"{p}.split", f"fractions must add up to 1 (got {sum(split.values()):.3f})")
-    grids = c.get(d, "grids", p)
-    if not isinstance(grids, dict) or not grids:
-        c.fail(f"{p}.grids", "must map a grid name to {pixels, half_width}")
-    for name, g in grids.items():
-        gp = f"{p}.grids.{name}"
-        c.section(g, gp, ("pixels", "half_width"))
-        c.integer(g, "pixels", gp, 2, 128)
-        c.number(g, "half_width", gp, 0.0, 3.0, lo_open=True)
+    if gen == "jets":
+        grids = c.get(d, "grids", p)
+        if not isinstance(grids, dict) or not grids:
+            c.fail(f"{p}.grids", "must map an image name to {pixels, half_width}")
+        for name, g in grids.items():
+            gp = f"{p}.grids.{name}"
+            c.section(g, gp, ("pixels", "half_width"))
+            c.integer(g, "pixels", gp, 2, 128)
+            c.number(g, "half_width", gp, 0.0, 3.0, lo_open=True)
+    else:
+        _check_calo(c, d, p)
+
+
+def _check_calo(c, d, p):
+    from physics.calo import E_MAX_SUPPORTED, E_MIN_SUPPORTED, ECAL_N_CELLS, ECAL_N_LAYERS
+
+    e = c.get(d, "energy_gev", p)
+    if (not isinstance(e, list) or len(e) != 2 or not all(isinstance(v, (int, float)) for v in e)
+            or not E_MIN_SUPPORTED <= e[0] < e[1] <= E_MAX_SUPPORTED):
+        c.fail(f"{p}.energy_gev", f"must be [min, max] with {E_MIN_SUPPORTED:g} <= min < max <= "
+                                  f"{E_MAX_SUPPORTED:g} GeV, the range the shower parametrization supports (got {e!r})")
+    c.integer(d, "validation_events", p, 0, default=0)
+    views = c.get(d, "views", p)
+    if not isinstance(views, dict) or not views:
+        c.fail(f"{p}.views", "must map an image name to {segments: [[first, last+1], ...], pool: n}")
+    for name, v in views.items():
+        vp = f"{p}.views.{name}"
+        c.section(v, vp, ("segments", "pool"))
+        c.integer(v, "pool", vp, 1, ECAL_N_CELLS)
+        segs = c.get(v, "segments", vp)
+        if (not isinstance(segs, list) or not segs or
+                not all(isinstance(sg, list) and len(sg) == 2 and all(isinstance(x, int) for x in sg)
+                        and 0 <= sg[0] < sg[1] <= ECAL_N_LAYERS for sg in segs)):
+            c.fail(f"{vp}.segments", f"must list ECAL layer ranges [first, last+1] within 0..{ECAL_N_LAYERS} "
+                                     f"(got {segs!r})")
+
+
+def _check_input(c, cfg):
+    from physics import GENERATORS
+
+    gen = GENERATORS[cfg["dataset"]["generator"]]
+    images = gen.images(cfg["dataset"])
+    inp = c.section(c.get(cfg, "input", ""), "input", ("image", "lsb_gev", "format"))
+    image = c.get(inp, "image", "input")
+    if image not in images:
+        c.fail("input.image", f"must name one of the data set's images ({', '.join(images)}), got {image!r}")
+    lsb = c.get(inp, "lsb_gev", "input")
+    n_ch = images[image][2]
+    ok = (isinstance(lsb, (int, float)) and not isinstance(lsb, bool) and lsb > 0) or (
+        isinstance(lsb, list) and len(lsb) == n_ch and all(isinstance(v, (int, float)) and v > 0 for v in lsb))
+    if not ok:
+        c.fail("input.lsb_gev", f"must be a positive number or a list of {n_ch} (one per channel) (got {lsb!r})")
+    c.fixed(inp, "format", "input", signed=False)
+    unknown = [k for k in cfg["classes"] if k not in gen.classes]
+    if unknown:
+        c.fail("classes", f"'{unknown[0]}' is not made by the {cfg['dataset']['generator']} generator; "
+                          f"it makes {', '.join(gen.classes)}")
 
 
 def _check_architecture(c, layers, n_classes):
@@ -167,12 +221,7 @@ def validate(cfg: dict, source: str) -> dict:
         c.fail("classes", f"must list at least two distinct class names (got {classes!r})")
     _check_dataset(c, c.get(cfg, "dataset", ""))
 
-    inp = c.section(c.get(cfg, "input", ""), "input", ("grid", "et_lsb_gev", "format"))
-    grid = c.get(inp, "grid", "input")
-    if grid not in cfg["dataset"]["grids"]:
-        c.fail("input.grid", f"must name one of dataset.grids ({', '.join(cfg['dataset']['grids'])}), got {grid!r}")
-    c.number(inp, "et_lsb_gev", "input", 0.0, lo_open=True)
-    c.fixed(inp, "format", "input", signed=False)
+    _check_input(c, cfg)
 
     _check_architecture(c, c.get(cfg, "architecture", ""), len(classes))
 

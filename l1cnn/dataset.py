@@ -13,7 +13,7 @@ from quantize.inputs import float_inputs, quantized_inputs
 
 @dataclass
 class Split:
-    images_gev: np.ndarray          # (N, n, n) pixel ET in GeV
+    images_gev: np.ndarray          # (N, H, W, C) pixel energy in GeV
     labels: np.ndarray              # (N,) class index
     features: dict                  # per-example physics quantities (mass, pt, ...)
 
@@ -27,28 +27,32 @@ def load(cfg, split: str) -> Split:
     path = data_path(cfg)
     if not path.exists():
         stamp.raise_missing(path, "data file", f"make data MODEL={cfg['name']}")
-    grid = cfg["input"]["grid"]
-    n = cfg["dataset"]["grids"][grid]["pixels"]
+    from physics import GENERATORS
+
+    image = cfg["input"]["image"]
+    shape = tuple(GENERATORS[cfg["dataset"]["generator"]].images(cfg["dataset"])[image])
     try:
         with h5py.File(path, "r") as f:
             if f.attrs.get("key") != data_key(cfg):
                 raise UserError(f"data file {path} was made from a different dataset config; "
                                 f"delete it and run `make data MODEL={cfg['name']}`")
             mask = f["split"][:] == SPLITS.index(split)
-            images = f[f"image_{grid}"][:][mask]
+            images = f[f"image_{image}"][:][mask]
             labels = f["label"][:][mask].astype(np.int64)
             skip = {"split", "label"} | {k for k in f.keys() if k.startswith("image_")}
             features = {k: f[k][:][mask] for k in f.keys() if k not in skip}
     except (OSError, KeyError) as e:
         raise UserError(f"data file {path} is unreadable or incomplete ({e}); "
                         f"delete it and run `make data MODEL={cfg['name']}`") from None
-    if images.shape[1:] != (n, n):
-        raise UserError(f"data file {path} holds {images.shape[1:]} images but input.grid '{grid}' is {n}x{n}; "
+    if images.ndim == 3:  # single-channel images are stored without the channel axis
+        images = images[..., None]
+    if images.shape[1:] != shape:
+        raise UserError(f"data file {path} holds {images.shape[1:]} images but input.image '{image}' is {shape}; "
                         f"delete it and run `make data MODEL={cfg['name']}`")
     return Split(images, labels, features)
 
 
 def model_inputs(cfg, split: Split, quantized: bool) -> np.ndarray:
-    """(N, n, n, 1) float32 network inputs: on the firmware's input grid when quantized."""
+    """(N, H, W, C) float32 network inputs: on the firmware's input grid when quantized."""
     fn = quantized_inputs if quantized else float_inputs
-    return fn(split.images_gev, cfg["input"])[..., None]
+    return fn(split.images_gev, cfg["input"])

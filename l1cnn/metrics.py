@@ -28,7 +28,43 @@ def rejection_at(scores, is_signal, signal_eff=0.3) -> float | None:
     return None if bkg == 0 else 1.0 / bkg
 
 
-def binary_score(logits) -> np.ndarray:
-    """Signal (class 1) minus background (class 0) logit: monotonic in the softmax probability."""
+def pair_auc(scores, labels, signal: int, background: int) -> float | None:
+    """AUC of `scores` (higher = more signal-like) on the examples of two classes only."""
+    labels = np.asarray(labels)
+    keep = (labels == signal) | (labels == background)
+    if not np.any(labels[keep] == signal) or not np.any(labels[keep] == background):
+        return None
+    return auc(np.asarray(scores)[keep], labels[keep] == signal)
+
+
+def binned_pair_auc(scores, labels, signal, background, values, edges, min_per_class=20) -> dict:
+    """pair_auc in bins of `values` (e.g. true energy): {"lo-hi": auc}, bins with enough of both classes."""
+    out = {}
+    values, labels = np.asarray(values), np.asarray(labels)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (values >= lo) & (values < hi)
+        if min((inside & (labels == signal)).sum(), (inside & (labels == background)).sum()) >= min_per_class:
+            out[f"{lo:g}-{hi:g}"] = pair_auc(np.asarray(scores)[inside], labels[inside], signal, background)
+    return out
+
+
+def confusion(logits, labels, n_classes) -> np.ndarray:
+    """Rows: true class, columns: predicted class (argmax of the logits), counts."""
+    pred = np.argmax(logits, axis=1)
+    return np.bincount(np.asarray(labels) * n_classes + pred, minlength=n_classes ** 2).reshape(n_classes, n_classes)
+
+
+def one_vs_rest_auc(logits, labels) -> float:
+    """Macro average over classes of the AUC of (own logit - logsumexp of the others)."""
     logits = np.asarray(logits, np.float64)
-    return logits[:, 1] - logits[:, 0]
+    aucs = []
+    for c in range(logits.shape[1]):
+        others = np.delete(logits, c, axis=1)
+        m = others.max(axis=1, keepdims=True)
+        score = logits[:, c] - (m[:, 0] + np.log(np.exp(others - m).sum(axis=1)))
+        aucs.append(auc(score, np.asarray(labels) == c))
+    return float(np.mean(aucs))
+
+
+def accuracy_of(logits, labels) -> float:
+    return float(np.mean(np.argmax(logits, axis=1) == np.asarray(labels)))

@@ -27,8 +27,44 @@ def roc_plot(path, curves: dict, title: str) -> None:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
+    _save(fig, path)
+
+
+
+def _save(fig, path):
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
 
+
+def confusion_plot(path, cm, classes, title) -> None:
+    """Row-normalized confusion matrix: the fraction of each true class given each label."""
+    frac = cm / cm.sum(axis=1, keepdims=True).clip(min=1)
+    fig, ax = plt.subplots(figsize=(4.8, 4.2), dpi=110)
+    ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            ax.text(j, i, f"{frac[i, j]:.3f}\n({cm[i, j]})", ha="center", va="center", fontsize=7,
+                    color="white" if frac[i, j] > 0.5 else "black")
+    ax.set_xticks(range(len(classes)), classes)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=9)
+    _save(fig, path)
+
+
+def binned_auc_plot(path, series: dict, title: str) -> None:
+    """series: {label: {"lo-hi": auc}}; AUC against the bin centre."""
+    fig, ax = plt.subplots(figsize=(6, 4.2), dpi=110)
+    for label, bins in series.items():
+        edges = [tuple(float(v) for v in k.split("-")) for k in bins]
+        centres = [(lo + hi) / 2 for lo, hi in edges]
+        ax.plot(centres, list(bins.values()), marker="o", label=label, ls="--" if "baseline" in label else "-")
+    ax.set_xlabel("true energy [GeV]")
+    ax.set_ylabel("AUC")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    _save(fig, path)

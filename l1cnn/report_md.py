@@ -6,7 +6,11 @@ VARIANT_LABELS = {"keras_float": "float (Keras)", "keras_qat": "quantized (QKera
 
 
 def _f(x, nd=4):
-    return "n/a" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
+    if x is None:
+        return "n/a"
+    if isinstance(x, bool):
+        return "yes" if x else "**no**"
+    return f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
 
 def _table(header, rows):
@@ -15,37 +19,73 @@ def _table(header, rows):
     return "\n".join(lines)
 
 
+def _performance(s):
+    perf, classes = s["performance"], s["classes"]
+    if len(classes) == 2:
+        rows = [[f"{VARIANT_LABELS[k]} `{k}`", v["auc"], v["rejection_at_30pct"], v["accuracy"]] for k, v in perf.items()]
+        rows += [[f"baseline: {k}", v["auc"], v.get("rejection_at_30pct"), None] for k, v in s["baselines"].items()]
+        return (f"Signal = `{classes[1]}`; rejection = 1 / background efficiency at 30% signal efficiency.\n\n"
+                + _table(["variant", "AUC", "rejection @ 30%", "accuracy"], rows)
+                + f"\n\nAUC lost from the float baseline to the quantized+pruned firmware: {s['auc_drop_vs_float']:.4f}."
+                + "\n\n![ROC curves](roc.png)")
+    pairs = list(perf["csim_pruned"]["pair_auc"])
+    rows = [[f"{VARIANT_LABELS[k]} `{k}`", v["accuracy"], v["auc"], *[v["pair_auc"][p] for p in pairs]]
+            for k, v in perf.items()]
+    eff = [[c, *[perf[k]["efficiency"][c] for k in perf]] for c in classes]
+    binned = []
+    for pair, entry in perf["csim_pruned"]["pair_auc_binned"].items():
+        bins = list(entry["auc"])
+        if not bins:  # too few examples of the pair in every bin
+            continue
+        binned.append(f"{pair} AUC in bins of {entry['feature']} (GeV):\n\n" + _table(
+            ["variant", *bins], [[VARIANT_LABELS[k], *[perf[k]["pair_auc_binned"][pair]["auc"].get(b) for b in bins]]
+                                 for k in perf]
+            + [[f"baseline: {n}", *[v["auc_binned"]["auc"].get(b) for b in bins]]
+               for n, v in s["baselines"].items() if "auc_binned" in v and v["pair"] == pair]))
+    plots = "\n".join(f"![{p}]({p})" for p in s.get("plots", []))
+    return ("Pair AUCs score one class against another with the logit difference, on the examples of the two "
+            "classes; `auc` is the one-vs-rest AUC averaged over classes.\n\n"
+            + _table(["variant", "accuracy", "auc", *pairs], rows)
+            + f"\n\nAccuracy lost from the float baseline to the quantized+pruned firmware: "
+              f"{s['accuracy_drop_vs_float']:.4f}.\n\nEfficiency (fraction of each true class labelled correctly):\n\n"
+            + _table(["class", *perf], eff) + "\n\n" + "\n\n".join(binned) + "\n\n" + plots)
+
+
 def render(s: dict) -> str:
     ds, cs, cf = s["dataset"], s["csim"], s["csim_float"]
-    perf_rows = [[f"{VARIANT_LABELS[k]} `{k}`", v["auc"], v["rejection_at_30pct"], v["accuracy"]]
-                 for k, v in s["performance"].items()]
-    perf_rows += [[f"baseline: {k}", v["auc"], v["rejection_at_30pct"], None] for k, v in s["baselines"].items()]
     layer_rows = [[r["name"], r["weight_type"], r["bias_type"], r["accum_type"], r["result_type"],
                    r["n_weights"], r["sparsity"]] for r in s["layers"]]
+    cmp_rows = [[r["baseline"], r["baseline_auc"], r["cnn_auc"], r["cnn_better"]] for r in s["baseline_comparison"]]
     syn = s["synthesis"]
     synth_txt = (f"Vendor tool `{syn['vendor_tool']}` ran; reports are in the firmware projects."
                  if syn.get("vendor_tool") else f"No vendor figures: {syn.get('message', '')}")
     verdict = "**bit-exact on every test sample**" if cs["bit_exact_fraction"] == 1.0 else (
         f"**NOT bit-exact**: {cs['n_mismatched']} samples differ; first diverging layer "
         f"`{cs.get('first_mismatch_layer')}` ({cs.get('diagnosis')})")
+    energy = f", energies uniform in {ds['energy_gev'][0]}-{ds['energy_gev'][1]} GeV" if "energy_gev" in ds else ""
+    validation = ""
+    if s.get("simulation_validation"):
+        validation = ("\n## Simulation validation\nFixed-energy samples against the numbers a correct simulation "
+                      "reproduces (targets: shared/notes/physics-data.md).\n\n"
+                      + _table(["quantity", "target", "this simulation"],
+                               [[r["quantity"], r["target"], r["measured_text"]] for r in s["simulation_validation"]])
+                      + "\n")
     return f"""# {s['model']}: report
 
 {s['description']}
 
 ## Data set
-- generator `{ds['generator']}`, seed {ds['seed']}, {ds['n_per_class']} examples per class ({', '.join(s['classes'])})
+- generator `{ds['generator']}`, seed {ds['seed']}, {ds['n_per_class']} examples per class ({', '.join(s['classes'])}){energy}
 - split (fixed by the seed): {ds['n_train']} train / {ds['n_val']} validation / {ds['n_test']} test
-- network input: grid `{ds['input_grid']}`, ET word LSB {ds['et_lsb_gev']} GeV read as `{ds['input_format']}`
+- network input: image `{ds['input_image']}`, energy word LSB {ds['lsb_gev']} GeV read as `{ds['input_format']}`
 - file: `{ds['file']}`
-
+{validation}
 ## Physics performance on the test set
-Signal = `{s['classes'][1]}`; rejection = 1 / background efficiency at 30% signal efficiency.
+{_performance(s)}
 
-{_table(['variant', 'AUC', 'rejection @ 30%', 'accuracy'], perf_rows)}
+### The quantized+pruned firmware against single-variable discriminants
 
-AUC lost from the float baseline to the quantized+pruned firmware: {s['auc_drop_vs_float']:.4f}.
-
-![ROC curves](roc.png)
+{_table(['baseline', 'baseline AUC', 'firmware CNN AUC', 'CNN better'], cmp_rows)}
 
 ## Layers: firmware types and sparsity
 Target sparsity {s['sparsity']['target']:.0%}, reached {s['sparsity']['overall']:.1%}

@@ -47,8 +47,9 @@ LAYER_BUILDERS = {
 
 
 def input_shape(cfg) -> tuple:
-    n = cfg["dataset"]["grids"][cfg["input"]["grid"]]["pixels"]
-    return (n, n, 1)
+    from physics import GENERATORS
+
+    return tuple(GENERATORS[cfg["dataset"]["generator"]].images(cfg["dataset"])[cfg["input"]["image"]])
 
 
 def build(cfg: dict, quantized: bool) -> tf.keras.Model:

@@ -1,6 +1,7 @@
 """Config validation: every malformed or out-of-range value gets a one-line error naming the field."""
 
 import copy
+import re
 
 import pytest
 import yaml
@@ -43,7 +44,10 @@ def _set(cfg, path, value):
     ("hls.reuse_factor", 0, "hls.reuse_factor must be an integer in 1..4096"),
     ("input.format", "ap_fixed<10,2>", "input.format must be an unsigned ap_ufixed type"),
     ("input.format", "float", "input.format is invalid"),
-    ("input.grid", "hcal", "input.grid must name one of dataset.grids"),
+    ("input.image", "hcal", "input.image must name one of the data set's images (reference, l1)"),
+    ("input.lsb_gev", [0.5, 0.5], "input.lsb_gev must be a positive number or a list of 1"),
+    ("dataset.energy_gev", [10, 100], "dataset.energy_gev belongs to the calo generator, not jets"),
+    ("classes", ["qcd", "higgs"], "classes 'higgs' is not made by the jets generator"),
     ("quantization.weight", "ap_fixed<30,4>", "at most 24 bits"),
     ("pruning.target_sparsity", 1.5, "pruning.target_sparsity must be a number >= 0.0 and <= 0.95"),
     ("hls.clock", 5, "hls.clock is not a known field"),
@@ -52,7 +56,7 @@ def _set(cfg, path, value):
 def test_bad_values_name_the_field(good, path, value, expect):
     cfg = copy.deepcopy(good)
     _set(cfg, path, value)
-    with pytest.raises(UserError, match=expect.replace(".", r"\.").replace("(", r"\(")):
+    with pytest.raises(UserError, match=re.escape(expect)):
         config.validate(cfg, "x.yaml")
 
 

@@ -47,7 +47,7 @@ def test_numpy_quantizer_equals_qkeras(fmt):
 
 
 def test_trigger_input_word():
-    cfg = {"et_lsb_gev": 0.5, "format": "ap_ufixed<10,2>"}
+    cfg = {"lsb_gev": 0.5, "format": "ap_ufixed<10,2>"}
     assert input_scale_gev(cfg) == 128.0
     et = np.array([0.0, 0.24, 0.25, 0.26, 0.75, 100.0, 511.5, 600.0])
     q = quantized_inputs(et, cfg)
@@ -55,3 +55,6 @@ def test_trigger_input_word():
     assert np.array_equal(words, np.round(words))  # on the firmware grid
     assert words.tolist() == [0, 0, 0, 1, 2, 200, 1023, 1023]  # half-to-even ties, saturation at 1023
     assert np.allclose(float_inputs(et, cfg) * 128, et)
+    # one LSB per channel: channel 0 counts 4 MeV, channel 1 counts 0.5 GeV
+    two = quantized_inputs(np.array([[0.1, 0.1], [5.0, 5.0]]), {"lsb_gev": [0.004, 0.5], "format": "ap_ufixed<10,2>"})
+    assert (two * 256).tolist() == [[25, 0], [1023, 10]]

@@ -16,9 +16,8 @@ from tqdm import tqdm
 
 from l1cnn import paths, stamp
 from l1cnn.atomic import atomic_path
-from l1cnn.errors import UserError
 from l1cnn.log import info
-from physics import CLASSES, GENERATORS
+from physics import GENERATORS
 
 SPLITS = ("train", "val", "test")
 MAX_GENERATOR_SEED = 900_000_000  # Pythia accepts 1..900000000
@@ -48,7 +47,7 @@ def _jobs(cfg):
 
 def _run_job(job):
     generator, name, seed, n, ds, c = job
-    arrays = GENERATORS[generator](name, seed, n, ds)
+    arrays = GENERATORS[generator].chunk(name, seed, n, ds)
     arrays["label"] = np.full(n, c, dtype=np.int8)
     return arrays
 
@@ -80,11 +79,6 @@ def _append(f, arrays, chunk_size):
 
 def run(cfg, force=False, workers=None) -> str:
     ds = cfg["dataset"]
-    known = CLASSES[ds["generator"]]
-    for name in cfg["classes"]:
-        if name not in known:
-            raise UserError(f"class '{name}' is not made by generator '{ds['generator']}'; "
-                            f"known classes: {', '.join(known)}")
     key, out = data_key(cfg), data_path(cfg)
     if not force and stamp.is_current(out, key):
         info("data", f"{out} is up to date")
@@ -105,6 +99,11 @@ def run(cfg, force=False, workers=None) -> str:
         f.attrs["classes"] = json.dumps(cfg["classes"])
         f.attrs["dataset_config"] = json.dumps(ds, sort_keys=True)
         f.attrs["key"] = key
+        if ds.get("validation_events"):
+            from physics.calo_validation import validate
+
+            info("data", f"validating the shower simulation ({ds['validation_events']} events per point)")
+            f.attrs["validation"] = json.dumps(validate(ds["validation_events"], seed=ds["seed"]))
     stamp.write(out, key, n_examples=n_total)
     info("data", f"wrote {out}")
     return key

@@ -8,23 +8,18 @@ import numpy as np
 from l1cnn import paths, stamp
 from l1cnn.atomic import write_json, write_text
 from l1cnn.errors import UserError
+from l1cnn.evaluate import against_baselines, pair_scores, performance
+from l1cnn.evaluate import baselines as evaluate_baselines
 from l1cnn.log import info
-from l1cnn.metrics import auc, binary_score, rejection_at
-from l1cnn.plots import roc_plot
+from l1cnn.plots import binned_auc_plot, confusion_plot, roc_plot
 from l1cnn.report_md import VARIANT_LABELS, render
 from l1cnn.stages.csim import csim_key, csim_path, logits_path
 from l1cnn.stages.data import data_path
 from l1cnn.stages.synth import synth_path
-from physics import BASELINES
+from physics import GENERATORS
 
 SCHEMA_VERSION = 1
-SIGNAL_EFFICIENCY = 0.3
-
-
-def _perf(logits, labels):
-    score, sig = binary_score(logits), labels == 1
-    return {"auc": auc(score, sig), "rejection_at_30pct": rejection_at(score, sig, SIGNAL_EFFICIENCY),
-            "accuracy": float(np.mean(np.argmax(logits, 1) == labels))}
+FIRMWARE = "csim_pruned"  # the variant whose figures are the model's headline
 
 
 def _read_json(path, target):
@@ -37,10 +32,14 @@ def _dataset_block(cfg):
     ds = cfg["dataset"]
     with h5py.File(data_path(cfg), "r") as f:
         split = f["split"][:]
-    return {"generator": ds["generator"], "seed": ds["seed"], "file": paths.shown(data_path(cfg)),
-            "n_per_class": ds["n_per_class"], "n_train": int((split == 0).sum()), "n_val": int((split == 1).sum()),
-            "n_test": int((split == 2).sum()), "split_fractions": ds["split"], "input_grid": cfg["input"]["grid"],
-            "input_format": cfg["input"]["format"], "et_lsb_gev": cfg["input"]["et_lsb_gev"]}
+        validation = json.loads(f.attrs["validation"]) if "validation" in f.attrs else None
+    block = {"generator": ds["generator"], "seed": ds["seed"], "file": paths.shown(data_path(cfg)),
+             "n_per_class": ds["n_per_class"], "n_train": int((split == 0).sum()), "n_val": int((split == 1).sum()),
+             "n_test": int((split == 2).sum()), "split_fractions": ds["split"], "input_image": cfg["input"]["image"],
+             "input_format": cfg["input"]["format"], "lsb_gev": cfg["input"]["lsb_gev"]}
+    if "energy_gev" in ds:
+        block["energy_gev"] = ds["energy_gev"]
+    return block, validation
 
 
 def _layers_block(cfg, prune_info, settings):
@@ -58,11 +57,45 @@ def _layers_block(cfg, prune_info, settings):
     return rows
 
 
+def _plots(out, cfg, gen, arrays, labels, features, perf, baselines, n_test):
+    classes = cfg["classes"]
+    written = []
+    for pair in gen.pairs:
+        curves = {}
+        for k in ("keras_float", "keras_qat", "keras_pruned", "csim_pruned", "csim_float"):
+            score, s, b = pair_scores(arrays[k], classes, pair)
+            keep = (labels == s) | (labels == b)
+            curves[VARIANT_LABELS[k]] = (score[keep], labels[keep] == s)
+        for name, (base_pair, score) in gen.baseline_scores(features).items():
+            if base_pair == pair:  # the first (best-known) baseline of this pair
+                s, b = classes.index(pair[0]), classes.index(pair[1])
+                keep = (labels == s) | (labels == b)
+                curves[f"baseline {name}"] = (score[keep], labels[keep] == s)
+                break
+        fname = "roc.png" if len(gen.pairs) == 1 else f"roc_{pair[0]}_vs_{pair[1]}.png".replace("+", "plus")
+        roc_plot(out / fname, curves, f"{cfg['name']}: {pair[0]} vs {pair[1]}, {n_test} test examples")
+        written.append(fname)
+    if len(classes) > 2:
+        confusion_plot(out / "confusion.png", np.array(perf[FIRMWARE]["confusion"]), classes,
+                       f"{cfg['name']}: quantized+pruned firmware (C-sim)")
+        written.append("confusion.png")
+        for pair_name, entry in perf[FIRMWARE]["pair_auc_binned"].items():
+            series = {VARIANT_LABELS[k]: perf[k]["pair_auc_binned"][pair_name]["auc"]
+                      for k in ("keras_float", "keras_qat", FIRMWARE)}
+            for name, base in baselines.items():
+                if base["pair"] == pair_name and "auc_binned" in base:
+                    series[f"baseline {name}"] = base["auc_binned"]["auc"]
+            binned_auc_plot(out / "pair_auc_vs_energy.png", series, f"{pair_name} AUC vs true energy")
+            written.append("pair_auc_vs_energy.png")
+    return written
+
+
 def run(cfg, force=False) -> dict:
     name = cfg["name"]
     ckey = csim_key(cfg)
     if stamp.read_key(csim_path(cfg)) != ckey:
         raise UserError(f"C simulation results for {name} are missing or stale; run `make csim MODEL={name}` first")
+    gen = GENERATORS[cfg["dataset"]["generator"]]
     csim = _read_json(csim_path(cfg), f"make csim MODEL={name}")
     synth = json.loads(synth_path(cfg).read_text()) if synth_path(cfg).exists() else {
         "vendor_tool": None, "message": f"synthesis not run; run `make synth MODEL={name}`"}
@@ -74,25 +107,25 @@ def run(cfg, force=False) -> dict:
     labels = arrays["labels"]
     features = {k[len("feature_"):]: v for k, v in arrays.items() if k.startswith("feature_")}
 
-    performance = {k: _perf(arrays[k], labels) for k in VARIANT_LABELS if k in arrays}
-    baselines = {}
-    for bname, score in BASELINES.get(cfg["dataset"]["generator"], lambda f: {})(features).items():
-        baselines[bname] = {"auc": auc(score, labels == 1),
-                            "rejection_at_30pct": rejection_at(score, labels == 1, SIGNAL_EFFICIENCY)}
+    perf = {k: performance(arrays[k], labels, cfg["classes"], features, gen) for k in VARIANT_LABELS if k in arrays}
+    baselines = evaluate_baselines(features, labels, cfg["classes"], gen)
     layers = _layers_block(cfg, prune_info, settings)
     n_w = sum(r["n_weights"] or 0 for r in layers)
     n_z = sum(r["n_zero_weights"] or 0 for r in layers)
+    dataset, validation = _dataset_block(cfg)
     summary = {
         "schema_version": SCHEMA_VERSION,
         "model": name,
         "description": cfg.get("description", ""),
         "classes": cfg["classes"],
-        "dataset": _dataset_block(cfg),
+        "dataset": dataset,
         "training": {"seed": cfg["training"]["seed"],
                      "epochs_run": {k: len(v.get("loss", [])) for k, v in history.items()}},
-        "performance": performance,
+        "performance": perf,
         "baselines": baselines,
-        "auc_drop_vs_float": performance["keras_float"]["auc"] - performance["csim_pruned"]["auc"],
+        "baseline_comparison": against_baselines(perf[FIRMWARE], baselines),
+        "auc_drop_vs_float": perf["keras_float"]["auc"] - perf[FIRMWARE]["auc"],
+        "accuracy_drop_vs_float": perf["keras_float"]["accuracy"] - perf[FIRMWARE]["accuracy"],
         "layers": layers,
         "sparsity": {"target": prune_info["target_sparsity"], "overall": n_z / n_w if n_w else 0.0,
                      "n_weights": n_w, "n_zero_weights": n_z},
@@ -102,15 +135,11 @@ def run(cfg, force=False) -> dict:
                      "float_project": paths.shown(paths.firmware_dir(name, "float")), "hls": cfg["hls"]},
         "synthesis": synth,
     }
+    if validation is not None:
+        summary["simulation_validation"] = validation
     out = paths.report_dir(name)
-    curves = {VARIANT_LABELS[k]: (binary_score(arrays[k]), labels == 1) for k in VARIANT_LABELS if k in arrays}
-    for bname in ("abs_mass_minus_175",):
-        if bname in baselines:
-            score = BASELINES[cfg["dataset"]["generator"]](features)[bname]
-            curves[f"baseline |m - 175 GeV|"] = (score, labels == 1)
-    roc_plot(out / "roc.png", curves, f"{name}: {cfg['classes'][1]} vs {cfg['classes'][0]}, "
-                                      f"{summary['dataset']['n_test']} test examples")
+    summary["plots"] = _plots(out, cfg, gen, arrays, labels, features, perf, baselines, dataset["n_test"])
     write_json(out / "summary.json", summary)
     write_text(out / "report.md", render(summary))
-    info("report", f"{name}: wrote {out / 'summary.json'}, {out / 'report.md'}, {out / 'roc.png'}")
+    info("report", f"{name}: wrote {out / 'summary.json'}, {out / 'report.md'} and {len(summary['plots'])} plots")
     return summary
