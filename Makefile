@@ -11,7 +11,7 @@ MODEL  ?=
 MODEL_ARGS := $(foreach m,$(MODEL),--model $(m))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup all data train prune convert csim synth report test test-slow clean clean-all
+.PHONY: help setup all data train prune convert csim synth report test sweep clean clean-all
 
 help: ## list every target
 	@echo "l1cnn make targets (MODEL=<name> restricts to one model; default: all shipped models)"
@@ -24,7 +24,7 @@ $(READY): pyproject.toml constraints.txt
 
 setup: $(READY) ## create .venv and install the pinned stack (constraints.txt)
 
-data: $(READY) ## generate the data sets (Pythia 8 + FastJet jets), cached in data/
+data: $(READY) ## generate the data sets (Pythia 8 + FastJet jets; calorimeter shower simulation), cached in data/
 	$(L1CNN) data $(MODEL_ARGS)
 
 train: data ## train the float baseline and the quantization-aware QKeras model
@@ -42,13 +42,17 @@ csim: convert ## compile the projects with g++ and check the C simulation agains
 synth: convert ## vendor C synthesis when vitis_hls/vivado_hls is on PATH; says so when absent
 	$(L1CNN) synth $(MODEL_ARGS)
 
-report: csim synth ## write reports/<model>/summary.json, report.md and roc.png
+report: csim synth ## write reports/<model>/summary.json, report.md and the plots (ROC, confusion, AUC vs energy)
 	$(L1CNN) report $(MODEL_ARGS)
 
 all: report ## set up, then run the whole pipeline for every shipped model
 
 test: $(READY) ## run the test suite (small data and models; fits CI)
 	$(BIN)/python -m pytest -q
+
+SWEEP_MODELS ?= 50
+sweep: $(READY) ## bit-exact property sweep: SWEEP_MODELS random QKeras CNNs x {io_parallel, io_stream}
+	$(L1CNN) sweep --n-models $(SWEEP_MODELS) --out reports/bit_exact_sweep.json
 
 clean: ## remove generated artifacts, firmware projects and reports (keeps data/ and .venv)
 	rm -rf artifacts firmware_projects/*/ reports

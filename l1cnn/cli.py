@@ -70,6 +70,11 @@ def build_parser():
     v.add_argument("--reuse-factor", type=_positive_int, default=1)
     v.add_argument("--output-dir", help="keep the generated HLS project here (default: a temporary directory)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
+    w = sub.add_parser("sweep", help="check the bit-exact property on many random QKeras CNNs (both io types)")
+    w.add_argument("--n-models", type=_positive_int, default=50)
+    w.add_argument("--first-seed", type=_positive_int, default=1)
+    w.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1)
+    w.add_argument("--out", help="write every result to this JSON file")
     return p
 
 
@@ -79,6 +84,10 @@ def run(argv) -> int:
         from l1cnn.verify import main as verify_main
 
         return verify_main(args)
+    if args.command == "sweep":
+        from l1cnn.sweep import main as sweep_main
+
+        return sweep_main(args)
     if args.command == "list":
         from l1cnn import config
 

@@ -1,0 +1,120 @@
+"""Random sequential QKeras CNNs for property tests of the bit-exact flow.
+
+Each draw varies what can break bit exactness: depth, filters, kernel sizes,
+strides, padding, max/average pooling, weight and activation widths from 2 to
+16 bits, integer bits, signed (quantized_bits) and unsigned (quantized_relu)
+activations, random or briefly trained weights. Draws whose exact accumulators
+would exceed what QKeras' float32 arithmetic holds are redrawn: l1cnn refuses
+those models by design (see hls/precision.py).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+from hls import precision
+
+
+@dataclass
+class Draw:
+    model: tf.keras.Model
+    description: list
+    inputs: np.ndarray
+
+
+def _q_activation(rng, name):
+    bits = int(rng.integers(2, 17))
+    integer = int(rng.integers(0, min(4, bits - 1) + 1))
+    if rng.random() < 0.7:
+        return QActivation(quantized_relu(bits, integer), name=name), f"relu<{bits},{integer}>"
+    integer = min(integer, bits - 2)
+    return QActivation(quantized_bits(bits, integer, alpha=1), name=name), f"bits<{bits},{integer}>"
+
+
+def _weights(rng):
+    bits = int(rng.integers(2, 9))
+    integer = int(rng.integers(0, 2)) if bits > 2 else 0
+    return quantized_bits(bits, integer, alpha=1), quantized_bits(int(rng.integers(4, 11)), int(rng.integers(1, 4)),
+                                                                  alpha=1), f"w<{bits},{integer}>"
+
+
+def _build(rng):
+    size, channels = int(rng.integers(6, 15)), int(rng.integers(1, 4))
+    in_bits = int(rng.integers(4, 13))
+    in_signed = bool(rng.random() < 0.3)
+    in_int = int(rng.integers(0, 4))
+    inp = tf.keras.layers.Input((size, size, channels), name="img")
+    x = QActivation(quantized_bits(in_bits, min(in_int, in_bits - 1 - in_signed), keep_negative=in_signed, alpha=1),
+                    name="in_q")(inp)
+    desc = [f"input {size}x{size}x{channels} {'signed' if in_signed else 'unsigned'} {in_bits} bits"]
+    for i in range(int(rng.integers(1, 4))):
+        k = int(rng.integers(1, 4))
+        stride = int(rng.integers(1, 3))
+        padding = str(rng.choice(["valid", "same"]))
+        spatial = x.shape[1]
+        if padding == "valid" and spatial < k:
+            padding = "same"
+        wq, bq, wtxt = _weights(rng)
+        filters = int(rng.integers(1, 7))
+        x = QConv2D(filters, k, strides=stride, padding=padding, kernel_quantizer=wq, bias_quantizer=bq,
+                    name=f"conv{i}")(x)
+        act, atxt = _q_activation(rng, f"act{i}")
+        x = act(x)
+        desc.append(f"conv{filters} k{k} s{stride} {padding} {wtxt} -> {atxt}")
+        if x.shape[1] >= 2 and rng.random() < 0.5:
+            pool = tf.keras.layers.MaxPooling2D if rng.random() < 0.5 else tf.keras.layers.AveragePooling2D
+            x = pool(2, name=f"pool{i}")(x)
+            desc.append(pool.__name__)
+    x = tf.keras.layers.Flatten(name="flat")(x)
+    if rng.random() < 0.6:
+        wq, bq, wtxt = _weights(rng)
+        units = int(rng.integers(2, 12))
+        x = QDense(units, kernel_quantizer=wq, bias_quantizer=bq, name="dense_h")(x)
+        act, atxt = _q_activation(rng, "act_h")
+        x = act(x)
+        desc.append(f"dense{units} {wtxt} -> {atxt}")
+    wq, bq, wtxt = _weights(rng)
+    n_out = int(rng.integers(1, 6))
+    x = QDense(n_out, kernel_quantizer=wq, bias_quantizer=bq, name="logits")(x)
+    desc.append(f"dense{n_out} {wtxt} (logits)")
+    return tf.keras.Model(inp, x), desc, (size, size, channels), (in_bits, in_int, in_signed)
+
+
+def _inputs(rng, shape, n, fmt):
+    """Typical values, exact grid points and values far beyond the range (saturation)."""
+    lo, hi = fmt.min, fmt.max
+    x = rng.uniform(lo - (hi - lo), hi + (hi - lo), (n, *shape))
+    x[: n // 4] = fmt.quantize(x[: n // 4])
+    x[n // 4: n // 4 + n // 8] = rng.choice([lo, hi, 0.0], (n // 8, *shape))
+    return x.astype(np.float32)
+
+
+def draw(seed: int, n_inputs: int = 200, train: bool | None = None, max_tries: int = 50) -> Draw:
+    rng = np.random.default_rng(seed)
+    for _ in range(max_tries):
+        tf.keras.utils.set_random_seed(int(rng.integers(2 ** 31)))
+        model, desc, shape, _ = _build(rng)
+        try:
+            precision.derive(model)
+        except precision.UnsupportedLayer:
+            continue  # e.g. an exact accumulator wider than float32 holds: redraw
+        fmt = precision.input_format(model)
+        x = _inputs(rng, shape, n_inputs, fmt)
+        trained = bool(rng.random() < 0.5) if train is None else train
+        if trained:
+            y = rng.integers(0, model.output_shape[-1], len(x))
+            model.compile(tf.keras.optimizers.Adam(0.01),
+                          tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+        else:
+            for layer in model.layers:
+                if layer.get_weights():
+                    layer.set_weights([rng.normal(0, 0.6, w.shape).astype(np.float32) for w in layer.get_weights()])
+        try:
+            precision.derive(model)  # trained weights change the exact accumulator ranges
+        except precision.UnsupportedLayer:
+            continue
+        return Draw(model, desc + [f"weights {'trained' if trained else 'random'}"], x)
+    raise RuntimeError(f"no valid random CNN in {max_tries} draws from seed {seed}")
