@@ -132,6 +132,10 @@ def derive(keras_model) -> dict:
             fmt = out
         elif kind == "Flatten":
             types[name] = {"result": fmt.hls_type()}
+        elif "BatchNorm" in kind or "Batchnorm" in kind:
+            raise UnsupportedLayer(f"layer '{name}' ({kind}) scales by gamma/sqrt(var+eps) in float32, which no "
+                                   f"fixed-point type reproduces exactly; fold it into the preceding QConv2D/QDense "
+                                   f"weights before quantization-aware training")
         elif kind == "Activation" and layer.get_config()["activation"] == "softmax":
             raise UnsupportedLayer(f"layer '{name}' is a softmax: hls4ml computes it with lookup tables, so it "
                                    f"cannot be bit-exact; end the model with the logits (train with from_logits=True)")

@@ -56,6 +56,7 @@ def _conv(x, name="c", **kw):
     (lambda i: _conv(_q(i), kernel_quantizer=quantized_bits(6, 0, alpha="auto")), "alpha='auto'"),
     (lambda i: _conv(i), "first layer after the input must be QActivation"),
     (lambda i: (lambda q: tf.keras.layers.Add(name="skip")([_conv(q, padding="same"), q]))(_q(i)), "sequential"),
+    (lambda i: tf.keras.layers.BatchNormalization(name="bn")(_conv(_q(i))), "layer 'bn' (BatchNormalization)"),
     (lambda i: tf.keras.layers.LSTM(3, name="rnn")(tf.keras.layers.Reshape((6, 6))(_q(i))), "not supported"),
 ])
 def test_unsupported_fails_fast_with_a_named_reason(tmp_path, build, needle):

@@ -38,7 +38,7 @@ def run(cfg, force=False) -> str:
 
     training.seed_everything(t["seed"])
     float_model = builder.build(cfg, quantized=False)
-    info("train", f"{name}: float baseline, {float_model.count_params()} parameters")
+    info("train", f"{name}: float baseline, {float_model.count_params()} parameters, up to {t['epochs']} epochs")
     histories["float"] = training.fit(float_model, _xy(cfg, train, False), _xy(cfg, val, False),
                                       checkpoint=ckpt / "float.h5", **hp)
 
