@@ -1,11 +1,10 @@
-"""Read vendor synthesis reports into one schema of plain numbers.
+"""Read vendor synthesis reports into one schema of plain numbers (absent items are None).
 
-Formats (detected from the content, not the file name):
-  * ``<top>_csynth.xml`` / ``csynth.xml``: the ``<profile>`` XML of Vivado HLS and Vitis HLS.
-  * ``<top>_csynth.rpt``: "== Vivado HLS Report for" / "== Vitis HLS Report for" text.
-  * ``csynth.rpt``: the Vitis HLS 2021+ "== Synthesis Summary Report of" (Modules & Loops table).
+Formats, recognised by their content:
+  * ``<top>_csynth.xml`` / ``csynth.xml``: the ``<profile>`` XML of Vivado HLS and Vitis HLS;
+  * ``<top>_csynth.rpt``: "== Vivado HLS Report for" / "== Vitis HLS Report for" text;
+  * ``csynth.rpt``: the Vitis HLS (2020.2+) "== Synthesis Summary Report of" (Modules & Loops tree);
   * ``vivado_synth.rpt``: Vivado ``report_utilization`` after synthesis, as hls4ml writes it.
-Anything a report does not state comes back as None, never as a string.
 """
 from __future__ import annotations
 
@@ -20,7 +19,11 @@ RESOURCES = ("BRAM_18K", "DSP", "FF", "LUT", "URAM")
 _NS_PER = {"ps": 1e-3, "ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 _BORDER = re.compile(r"^\s*\+-[-+]*\+\s*$")
 _HLS_FILE = re.compile(r"^(?:(.+)_)?csynth\.(xml|rpt)$")
-# Vivado names its top-level rows per device family (7-series "Slice", UltraScale+ "CLB").
+# Where a project says which function is the top: vivado_hls.app/hls.app, hls4ml's project.tcl,
+# and the solution-level csynth.xml/csynth.rpt that only exist for the top.
+_TOP_SAID = re.compile(r"""\btop="([^"]+)"|set\s+project_name\s+"?(\w+)|<TopModelName>\s*([^<\s]+)"""
+                       r"""|Report (?:of|for) '([^']+)'""")
+# Vivado names its rows per device family (7-series "Slice ...", UltraScale+ "CLB ...").
 _SYNTH_ROWS = {"LUT": ("CLB LUTs", "Slice LUTs"), "FF": ("CLB Registers", "Slice Registers"),
                "DSP": ("DSPs",), "BRAM_36K_tiles": ("Block RAM Tile",), "URAM": ("URAM",)}
 
@@ -36,30 +39,28 @@ class _Cut(Exception):
     """A table ends without its closing border: the file was cut off."""
 
 
-# ---------------------------------------------------------------- small value parsers
+# ---------------------------------------------------------------- values
 def _num(text):
-    """'1,234' -> 1234, '4.363' -> 4.363; '-', '?', 'undef', '~0', '' -> None."""
+    """'1,234' -> 1234, '4.363' -> 4.363; '-', '?', 'undef', '~0', '<0.01', '' -> None."""
     t = (text or "").strip().replace(",", "")
     if re.fullmatch(r"[+-]?\d+", t):
         return int(t)
-    if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", t):
-        return float(t)
-    return None
+    return float(t) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", t) else None
 
 
 def _ns(text):
-    """'5.220 us' -> 5220.0 (reports switch units as values grow); a bare number is in ns."""
+    """'5.220 us' -> 5220.0: reports switch units as values grow. A bare number is in ns."""
     m = re.fullmatch(r"\s*(\S+?)\s*(ps|ns|us|ms|s)?\s*", text or "")
     value = _num(m.group(1)) if m else None
     return None if value is None else round(value * _NS_PER[m.group(2) or "ns"], 6)
 
 
 def _resource(used, available, percent=None):
-    # Reports print '~0' or '<0.01' for tiny shares and nothing in XML: then compute it.
+    # Reports print '~0' / '<0.01' for small shares and the XML prints none: then compute it.
     if percent is None and used is not None and available:
         percent = round(100.0 * used / available, 2)
     elif percent is None and used == 0:
-        percent = 0.0
+        percent = 0
     return {"used": used, "available": available, "percent": None if percent is None else float(percent)}
 
 
@@ -72,30 +73,32 @@ def _latency(cmin, cmax, ns_min, ns_max, target_ns):
 
 
 def _canon(column):
-    """Report column -> schema resource name (DSP48E, DSP48 and DSP are all 'DSP')."""
+    """Report column -> schema resource name; DSP48E (Vivado HLS) and DSP (Vitis) are both 'DSP'."""
     c = column.strip().upper()
-    return "DSP" if c.startswith("DSP") else ("BRAM_18K" if c in ("BRAM_18K", "BRAM") else
-                                             (c if c in ("FF", "LUT", "URAM") else None))
+    return "DSP" if c.startswith("DSP") else "BRAM_18K" if c in ("BRAM_18K", "BRAM") else \
+        c if c in ("FF", "LUT", "URAM") else None
 
 
 def _report(source, files, **fields):
-    """Every parse result has every key of the schema, whatever the input held."""
-    out = {"source": source, "files": [str(f) for f in files], "top": None, "tool_version": None, "part": None,
-           "clock": {"target_ns": None, "estimated_ns": None, "uncertainty_ns": None},
-           "latency": _latency(None, None, None, None, None),
-           "interval": {"min_cycles": None, "max_cycles": None, "type": None},
-           "resources": {r: None for r in RESOURCES}, "instances": [], "post_synthesis": None}
-    out.update(fields)
-    return out
+    """Every result carries every key of the schema, whatever the input held."""
+    return {"source": source, "files": [str(f) for f in files], "top": None, "tool_version": None, "part": None,
+            "clock": {"target_ns": None, "estimated_ns": None, "uncertainty_ns": None},
+            "latency": _latency(None, None, None, None, None),
+            "interval": {"min_cycles": None, "max_cycles": None, "type": None},
+            "resources": {r: None for r in RESOURCES}, "instances": [], "post_synthesis": None, **fields}
+
+
+def _instance(name, module, **fields):
+    return {"instance": name, "module": module, "latency_min_cycles": None, "latency_max_cycles": None,
+            "interval_min_cycles": None, "interval_max_cycles": None, **{r: None for r in RESOURCES}, **fields}
 
 
 # ---------------------------------------------------------------- ASCII tables
 def _table(lines, i):
-    """Read the table whose top border is lines[i] -> (column names, raw rows, index after it).
+    """Read the table whose top border is lines[i] -> (column names, raw row cells, index after it).
 
-    Column edges are the '+' marks of the border. Header lines (before the second border) may
-    carry group labels spanning several columns, e.g. 'Latency (cycles)' over 'min | max';
-    they are joined with the sub-labels: 'Latency (cycles) min'.
+    Column edges are the border's '+' marks. Header lines may carry group labels spanning several
+    columns ('Latency (cycles)' over 'min | max'); they are joined: 'Latency (cycles) min'.
     """
     cuts = [k for k, c in enumerate(lines[i]) if c == "+"]
     spans = list(zip(cuts, cuts[1:]))
@@ -112,21 +115,18 @@ def _table(lines, i):
         raise _Cut(f"the table at line {i + 1} has no closing border")
     names = []
     for a, b in spans:
-        parts = []
+        labels = []
         for line in header:
             bars = [k for k, c in enumerate(line) if c == "|"]
-            parts += [line[lo + 1:hi].strip() for lo, hi in zip(bars, bars[1:])
-                      if lo <= a and b <= hi and line[lo + 1:hi].strip()]
-        names.append(" ".join(parts))
+            labels += [line[lo + 1:hi].strip() for lo, hi in zip(bars, bars[1:]) if lo <= a and b <= hi]
+        names.append(" ".join(filter(None, labels)))
     return names, rows, j
 
 
-def _key(name):
-    return re.sub(r"\s+", "", name).lower()
-
-
 def _dicts(names, rows):
-    return [{_key(n): cell.strip() for n, cell in zip(names, row)} for row in rows]
+    """Rows as {column key: stripped cell}; keys drop spaces and case: 'latency(cycles)min'."""
+    keys = [re.sub(r"\s+", "", n).lower() for n in names]
+    return [{k: cell.strip() for k, cell in zip(keys, row)} for row in rows]
 
 
 def _pick(row, *keys):
@@ -138,8 +138,8 @@ def _find(lines, start, stop, pattern):
 
 
 def _table_after(lines, start, stop):
-    """The first table in lines[start:stop] as (names, raw rows); None where the tool wrote N/A."""
-    for k in range(start, stop):
+    """The first table in lines[start:stop] as (names, rows); None if the tool wrote N/A or none."""
+    for k in range(start, stop) if start is not None else ():
         if lines[k].strip() == "N/A":
             return None
         if _BORDER.match(lines[k]):
@@ -148,53 +148,47 @@ def _table_after(lines, start, stop):
 
 
 def _rows_after(lines, start, stop):
-    found = None if start is None else _table_after(lines, start, stop)
+    found = _table_after(lines, start, stop)
     return _dicts(*found) if found else []
 
 
 def _header(text, label):
     m = re.search(rf"^\s*\* {label}:[ \t]*(\S+)", text, re.M)
-    return m.group(1) if m else None
+    return m and m.group(1)
 
 
 # ---------------------------------------------------------------- HLS text reports
 def _hls_rpt(path, text):
     lines = text.splitlines()
-    summary = re.search(r"^== Synthesis Summary Report of '([^']+)'", text, re.M)
-    if summary:
-        return _summary_rpt(path, text, lines, summary.group(1))
     title = re.search(r"^== (Vivado|Vitis) HLS Report for '([^']+)'", text, re.M)
     starts = [(k, line[3:].strip()) for k, line in enumerate(lines) if line.startswith("== ")]
-    sections = {t: (k, nxt) for (k, t), nxt in zip(starts, [k for k, _ in starts[1:]] + [len(lines)])}
-    # 'Interface' is always the last section: without it the file was cut off.
+    sections = {t: (k, end) for (k, t), end in zip(starts, [k for k, _ in starts[1:]] + [len(lines)])}
+    # 'Interface' is the last section, so a file that lacks it (or its table) was cut off.
     for needed in ("Performance Estimates", "Utilization Estimates", "Interface"):
         if needed not in sections:
-            raise ReportError(f"{path} is truncated: no '{needed}' section; copy the whole file again "
-                              "or re-run C synthesis")
-    _table_after(lines, *sections["Interface"])  # raises _Cut if its table is incomplete
+            raise ReportError(f"{path} is truncated: no '{needed}' section; copy the whole file or re-run C synthesis")
+    if not _table_after(lines, *sections["Interface"]):
+        raise ReportError(f"{path} is truncated: its 'Interface' section has no table")
     p0, p1 = sections["Performance Estimates"]
+    u0, u1 = sections["Utilization Estimates"]
     clock = (_rows_after(lines, _find(lines, p0, p1, r"\+ Timing"), p1) or [{}])[0]
     lat_at = _find(lines, p0, p1, r"\+ Latency")
     lat = (_rows_after(lines, lat_at, p1) or [{}])[0]
-    u0, u1 = sections["Utilization Estimates"]
-    found = _table_after(lines, u0, u1)
-    by_name = {row[0].strip(): row for row in (found[1] if found else [])}
+    names, rows = _table_after(lines, u0, u1) or ([], [])
+    by_name = {row[0].strip(): row for row in rows}  # Total, Available, Utilization (%), ... SLR rows
     if "Total" not in by_name:
         raise ReportError(f"{path} is truncated: its 'Utilization Estimates' table has no Total row")
+    cell = lambda row, c: _num(by_name[row][c]) if row in by_name else None  # noqa: E731
     resources = {r: None for r in RESOURCES}
-    for c, column in enumerate(found[0]):
-        name = _canon(column) if c else None
-        if name:
-            cell = lambda row: _num(by_name[row][c]) if row in by_name else None  # noqa: E731
-            resources[name] = _resource(cell("Total"), cell("Available"), cell("Utilization (%)"))
+    resources.update({_canon(n): _resource(cell("Total", c), cell("Available", c), cell("Utilization (%)", c))
+                      for c, n in enumerate(names) if c and _canon(n)})
     target = _ns(_pick(clock, "target"))
     return _report(
         "vitis_hls" if title and title.group(1) == "Vitis" else "vivado_hls", [path],
-        top=title.group(2) if title else None, tool_version=_header(text, "Version"),
-        part=_header(text, "Target device"),
+        top=title and title.group(2), tool_version=_header(text, "Version"), part=_header(text, "Target device"),
         clock={"target_ns": target, "estimated_ns": _ns(_pick(clock, "estimated")),
                "uncertainty_ns": _ns(_pick(clock, "uncertainty"))},
-        # Vivado HLS <= 2018 had no 'Latency (absolute)' columns and called cycles just 'Latency'.
+        # Vivado HLS <= 2018 had no 'Latency (absolute)' columns and called the cycles just 'Latency'.
         latency=_latency(_num(_pick(lat, "latency(cycles)min", "latencymin")),
                          _num(_pick(lat, "latency(cycles)max", "latencymax")),
                          _ns(_pick(lat, "latency(absolute)min")), _ns(_pick(lat, "latency(absolute)max")), target),
@@ -205,42 +199,38 @@ def _hls_rpt(path, text):
                              _rows_after(lines, _find(lines, u0, u1, r"\s*\* Instance:"), u1)))
 
 
-def _blank_instance(name, module):
-    row = {"instance": name, "module": module, "latency_min_cycles": None, "latency_max_cycles": None,
-           "interval_min_cycles": None, "interval_max_cycles": None}
-    return {**row, **{r: None for r in RESOURCES}}
-
-
 def _instances(latency_rows, utilization_rows):
     """Join the two per-instance tables (latency, then resources) on the instance name."""
     out = {}
     for r in latency_rows:
-        row = out.setdefault(r["instance"], _blank_instance(r["instance"], r.get("module")))
-        row.update(latency_min_cycles=_num(_pick(r, "latency(cycles)min", "latencymin")),
-                   latency_max_cycles=_num(_pick(r, "latency(cycles)max", "latencymax")),
-                   interval_min_cycles=_num(r.get("intervalmin")), interval_max_cycles=_num(r.get("intervalmax")))
+        out.setdefault(r["instance"], _instance(r["instance"], r.get("module"))).update(
+            latency_min_cycles=_num(_pick(r, "latency(cycles)min", "latencymin")),
+            latency_max_cycles=_num(_pick(r, "latency(cycles)max", "latencymax")),
+            interval_min_cycles=_num(r.get("intervalmin")), interval_max_cycles=_num(r.get("intervalmax")))
     for r in utilization_rows:
-        if r.get("instance") in (None, "", "Total"):
-            continue
-        row = out.setdefault(r["instance"], _blank_instance(r["instance"], r.get("module")))
-        row.update({_canon(k): _num(v) for k, v in r.items() if _canon(k)})
+        if r.get("instance") not in (None, "", "Total"):
+            out.setdefault(r["instance"], _instance(r["instance"], r.get("module"))).update(
+                {_canon(k): _num(v) for k, v in r.items() if _canon(k)})
     return list(out.values())
 
 
-def _summary_rpt(path, text, lines, top):
-    """Vitis 'Synthesis Summary' csynth.rpt: one Modules & Loops tree, no clock or device totals."""
-    at = _find(lines, 0, len(lines), r"\s*\+ Performance & Resource Estimates")
-    found = _table_after(lines, at, len(lines)) if at is not None else None
-    if not found or not found[1]:
+def _used_percent(cell):
+    """Summary-table cell '39 (17%)' -> (39, 17.0); '5 (~0%)' -> (5, None); on a module row '-' means 0."""
+    m = re.fullmatch(r"(\d+)\s*(?:\((~?)([\d.]+)%\))?", cell)
+    if cell == "-" or not m:
+        return (0, 0.0) if cell == "-" else (None, None)
+    return int(m[1]), None if m[2] or not m[3] else float(m[3])
+
+
+def _summary_rpt(path, text):
+    """Vitis csynth.rpt 'Synthesis Summary': one Modules & Loops tree, no clock, no device totals."""
+    lines, top = text.splitlines(), re.search(r"^== Synthesis Summary Report of '([^']+)'", text, re.M).group(1)
+    names, raw = _table_after(lines, _find(lines, 0, len(lines), r"\s*\+ Performance & Resource"), len(lines)) \
+        or ([], [])
+    if not raw:
         raise ReportError(f"{path} is truncated: no 'Performance & Resource Estimates' table")
-    names, raw = found
     rows = _dicts(names, raw)
-
-    def used_pct(cell):  # '39 (17%)' -> (39, 17.0); '-' on a module row means none used
-        m = re.match(r"(\d+)\s*(?:\((~?)([\d.]+)%\))?", cell or "")
-        return (0, 0.0) if cell == "-" else (int(m[1]), None if m[2] or not m[3] else float(m[3])) if m else (None, None)
-
-    # Direct sub-modules: '+' rows whose ancestors below the top are only 'o' loops.
+    # Instances are the direct sub-modules: '+' rows with only 'o' loops between them and the top.
     stack, children = [], []
     for cells, row in zip(raw[1:], rows[1:]):
         depth, kind = len(cells[0]) - len(cells[0].lstrip()), cells[0].strip()[:1]
@@ -248,20 +238,20 @@ def _summary_rpt(path, text, lines, top):
             stack.pop()
         if kind == "+" and all(k == "o" for _, k in stack):
             name = cells[0].strip()[1:].strip().rstrip("*")
-            inst = _blank_instance(name, name)
-            inst.update(latency_max_cycles=_num(row.get("latency(cycles)")),
-                        interval_max_cycles=_num(row.get("interval")))
-            inst.update({_canon(k): used_pct(v)[0] for k, v in row.items() if _canon(k)})
-            children.append(inst)
+            children.append(_instance(name, name, latency_max_cycles=_num(row.get("latency(cycles)")),
+                                      interval_max_cycles=_num(row.get("interval")),
+                                      **{_canon(k): _used_percent(v)[0] for k, v in row.items() if _canon(k)}))
         stack.append((depth, kind))
-    head = rows[0]
+    head, resources = rows[0], {r: None for r in RESOURCES}
+    for column, value in head.items():
+        if _canon(column):  # the summary states no device totals, so 'available' stays None
+            used, percent = _used_percent(value)
+            resources[_canon(column)] = _resource(used, None, percent)
     return _report(
         "vitis_hls", [path], top=top, tool_version=_header(text, "Version"), part=_header(text, "Target device"),
         latency=_latency(None, _num(head.get("latency(cycles)")), None, _ns(head.get("latency(ns)")), None),
         interval={"min_cycles": None, "max_cycles": _num(head.get("interval")), "type": head.get("pipelined")},
-        resources={_canon(k): _resource(used_pct(v)[0], None, used_pct(v)[1])
-                   for k, v in head.items() if _canon(k)},
-        instances=children)
+        resources=resources, instances=children)
 
 
 # ---------------------------------------------------------------- HLS XML
@@ -270,51 +260,38 @@ def _hls_xml(path, text):
         root = ET.fromstring(text)
     except ET.ParseError as e:
         raise ReportError(f"{path} is truncated or not well-formed XML ({e}); copy the whole file again") from None
-    area = root.find("AreaEstimates/Resources")
-    if root.tag != "profile" or area is None or root.find("PerformanceEstimates") is None:
+    if root.tag != "profile" or root.find("AreaEstimates/Resources") is None:
         raise ReportError(f"{path} is XML but not a Vivado/Vitis HLS csynth report (no AreaEstimates)")
-
-    def get(p):
-        return (root.findtext(p) or "").strip() or None
-
-    version = get("ReportVersion/Version")
+    get = lambda p: (root.findtext(p) or "").strip() or None  # noqa: E731
+    version, lat = get("ReportVersion/Version"), "PerformanceEstimates/SummaryOfOverallLatency/"
     m = re.match(r"(\d{4})\.(\d+)", version or "")
-    # Vivado HLS ended at 2020.1; Vitis HLS started at 2020.2 and adds <FlowTarget>.
+    # Vivado HLS ended at 2020.1; Vitis HLS began at 2020.2 and added <FlowTarget>.
     vitis = root.find("UserAssignments/FlowTarget") is not None or bool(m and (int(m[1]), int(m[2])) >= (2020, 2))
     avail = {_canon(e.tag): _num(e.text) for e in root.findall("AreaEstimates/AvailableResources/*")}
-    resources = {r: None for r in RESOURCES}
-    resources.update({_canon(e.tag): _resource(_num(e.text), avail.get(_canon(e.tag)))
-                      for e in area if _canon(e.tag)})
-    lat = "PerformanceEstimates/SummaryOfOverallLatency/"
+    used = {_canon(e.tag): _num(e.text) for e in root.findall("AreaEstimates/Resources/*") if _canon(e.tag)}
     target = _ns(get("UserAssignments/TargetClockPeriod"))
     return _report(
         "vitis_hls" if vitis else "vivado_hls", [path], top=get("UserAssignments/TopModelName"),
         tool_version=version, part=get("UserAssignments/Part"),
-        clock={"target_ns": target, "estimated_ns": _ns(get("PerformanceEstimates/SummaryOfTimingAnalysis/"
-                                                             "EstimatedClockPeriod")),
-               "uncertainty_ns": _ns(get("UserAssignments/ClockUncertainty"))},
+        clock={"target_ns": target, "uncertainty_ns": _ns(get("UserAssignments/ClockUncertainty")),
+               "estimated_ns": _ns(get("PerformanceEstimates/SummaryOfTimingAnalysis/EstimatedClockPeriod"))},
         latency=_latency(_num(get(lat + "Best-caseLatency")), _num(get(lat + "Worst-caseLatency")),
                          _ns(get(lat + "Best-caseRealTimeLatency")), _ns(get(lat + "Worst-caseRealTimeLatency")),
                          target),
         interval={"min_cycles": _num(get(lat + "Interval-min")), "max_cycles": _num(get(lat + "Interval-max")),
                   "type": get("PerformanceEstimates/PipelineType")},
-        resources=resources)
+        resources={r: _resource(used[r], avail.get(r)) if r in used else None for r in RESOURCES})
 
 
 # ---------------------------------------------------------------- Vivado utilization
 def _vivado_synth(path, text):
     lines = text.splitlines()
-    toc = next((k for k, line in enumerate(lines) if line.strip() == "Table of Contents"), None)
-    if toc is not None:  # the last listed section must appear as a heading, or the file was cut off
-        entries = []
-        for line in lines[toc + 2:]:
-            if not line.strip():
-                break
-            entries.append(line.strip())
-        body = range(toc + 2 + len(entries), len(lines) - 1)
-        if entries and not any(lines[k].strip() == entries[-1] and lines[k + 1].startswith("---") for k in body):
-            raise ReportError(f"{path} is truncated: section '{entries[-1]}' listed in its table of contents "
-                              "is missing; copy the whole file again")
+    toc = _find(lines, 0, len(lines), r"Table of Contents\s*$")
+    if toc is not None:  # the last section listed there must appear as a heading, or the file was cut off
+        entries = [e.strip() for e in lines[toc + 2:(_find(lines, toc + 2, len(lines), r"\s*$") or len(lines))]]
+        if entries and not any(lines[k].strip() == entries[-1] and lines[k + 1].startswith("---")
+                               for k in range(toc + 2 + len(entries), len(lines) - 1)):
+            raise ReportError(f"{path} is truncated: section '{entries[-1]}' of its table of contents is missing")
     rows, k = {}, 0
     while k < len(lines):
         if not _BORDER.match(lines[k]):
@@ -326,11 +303,7 @@ def _vivado_synth(path, text):
                 rows.setdefault(row["sitetype"].rstrip("*").strip(), row)
     if not any(n in rows for n in _SYNTH_ROWS["LUT"]):
         raise ReportError(f"{path} has no 'Slice LUTs'/'CLB LUTs' row: not a complete Vivado utilization report")
-
-    def field(pattern):
-        m = re.search(rf"^\|\s*{pattern}", text, re.M)
-        return m.group(1) if m else None
-
+    field = lambda pattern: (re.search(rf"^\|\s*{pattern}", text, re.M) or [None, None])[1]  # noqa: E731
     post = {"source": "vivado", "tool_version": field(r"Tool Version\s*:\s*Vivado v\.(\S+)"),
             "part": field(r"Device\s*:\s*(\S+)")}
     for key, names in _SYNTH_ROWS.items():
@@ -340,7 +313,7 @@ def _vivado_synth(path, text):
                    part=post["part"], post_synthesis=post)
 
 
-# ---------------------------------------------------------------- files and project directories
+# ---------------------------------------------------------------- files and directories
 def _read_text(path):
     try:
         data = Path(path).read_bytes()
@@ -358,8 +331,10 @@ def _parse_file(path):
     text = _read_text(path)
     if text.lstrip().startswith("<") and "<profile" in text[:2000]:
         reader = _hls_xml
-    elif re.search(r"^== ((Vivado|Vitis) HLS Report for|Synthesis Summary Report of) '", text, re.M):
+    elif re.search(r"^== (Vivado|Vitis) HLS Report for '", text, re.M):
         reader = _hls_rpt
+    elif re.search(r"^== Synthesis Summary Report of '", text, re.M):
+        reader = _summary_rpt
     elif "report_utilization" in text[:3000] or "Utilization Design Information" in text[:3000]:
         reader = _vivado_synth
     else:
@@ -370,76 +345,76 @@ def _parse_file(path):
     except ReportError:
         raise
     except _Cut as e:
-        raise ReportError(f"{path} is truncated: {e}; copy the whole file again") from None
+        raise ReportError(f"{path} is truncated or damaged: {e}; copy the whole file again") from None
     except Exception as e:  # an unforeseen layout must still give one clear line, not a traceback
         raise ReportError(f"{path} has a layout this parser does not know ({type(e).__name__}: {e})") from e
 
 
-def _scan(root):
-    """HLS reports, vivado_synth.rpt files and project files naming the top, shallowest first."""
-    hls, synth, hints = [], [], []
-    for here, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .autopilot holds tool databases
-        for f in sorted(files):
-            target = hls if _HLS_FILE.match(f) else synth if f == "vivado_synth.rpt" else \
-                hints if f.endswith(".app") or f == "project.tcl" else None
-            if target is not None:
-                target.append(Path(here, f))
-    depth = lambda p: (len(p.relative_to(root).parts), str(p))  # noqa: E731
-    return sorted(hls, key=depth), sorted(synth, key=depth), sorted(hints, key=depth)
+def _peek(path):
+    try:
+        return Path(path).read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def _choose_top(root, hls, hints):
-    """Which <top>_csynth.* is the design's own: HLS also writes one per sub-module beside it."""
+    """The design's top among <name>_csynth.*: HLS also writes one per sub-module beside it."""
     tops = {}
     for p in hls:
-        name = _HLS_FILE.match(p.name).group(1)
-        if name:
-            tops.setdefault(name, []).append(p)
+        if _HLS_FILE.match(p.name).group(1):
+            tops.setdefault(_HLS_FILE.match(p.name).group(1), []).append(p)
     if len(tops) <= 1:
         return next(iter(tops), None)
-    named = [re.search(r'\btop="([^"]+)"|set\s+project_name\s+"?(\w+)', h.read_text(errors="replace"))
-             for h in hints]  # vivado_hls.app / hls.app, hls4ml's project.tcl
-    named += [re.search(r"<TopModelName>\s*([^<\s]+)|Report (?:of|for) '([^']+)'", p.read_text(errors="replace"))
-              for p in hls if not _HLS_FILE.match(p.name).group(1)]  # solution-level csynth.xml/.rpt
-    for m in filter(None, named):
-        if (m.group(1) or m.group(2)) in tops:
-            return m.group(1) or m.group(2)
-    # No project file: the top is the one report that no other report mentions.
-    texts = {n: " ".join(p.read_text(errors="replace") for p in ps) for n, ps in tops.items()}
+    for p in hints + [p for p in hls if not _HLS_FILE.match(p.name).group(1)]:
+        m = _TOP_SAID.search(_peek(p))
+        if m and next(filter(None, m.groups())) in tops:
+            return next(filter(None, m.groups()))
+    # Nothing says so: the top is the only report that no other report mentions.
+    texts = {n: " ".join(_peek(p) for p in ps) for n, ps in tops.items()}
     free = [n for n in tops if not any(re.search(rf"\b{re.escape(n)}\b", t) for o, t in texts.items() if o != n)]
     if len(free) == 1:
         return free[0]
-    raise ReportError(f"{root} holds reports of {len(tops)} functions ({', '.join(sorted(tops)[:4])}, ...) "
-                      "and no vivado_hls.app/hls.app naming the top: pass the top's <top>_csynth.xml or .rpt itself")
+    raise ReportError(f"{root} holds reports of {len(tops)} functions ({', '.join(sorted(tops)[:3])}, ...) and "
+                      "nothing names the top: pass the top's <top>_csynth.xml or <top>_csynth.rpt itself")
 
 
 def _parse_dir(root):
-    hls, synth, hints = _scan(root)
+    hls, synth, hints = [], [], []
+    for here, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .autopilot: tool databases
+        for f in sorted(files):
+            kind = hls if _HLS_FILE.match(f) else synth if f == "vivado_synth.rpt" else \
+                hints if f.endswith(".app") or f == "project.tcl" else None
+            if kind is not None:
+                kind.append(Path(here, f))
     if not hls and not synth:
         raise ReportError(f"no HLS report found in {root}: expected <top>_csynth.xml or <top>_csynth.rpt under "
-                          "<prj>/solution1/syn/report/ (or csynth.xml/csynth.rpt, vivado_synth.rpt), "
-                          "or the files themselves")
+                          "<prj>/solution1/syn/report/ (or csynth.xml/.rpt, vivado_synth.rpt), or the files themselves")
+    for found in (hls, synth, hints):  # shallowest first: the project's own files, not copies deep inside
+        found.sort(key=lambda p: (len(p.relative_to(root).parts), str(p)))
     top = _choose_top(root, hls, hints)
-    pick = lambda *names: next((p for p in hls if p.name in names), None)  # noqa: E731
-    primary = pick(f"{top}_csynth.xml", "csynth.xml") or pick(f"{top}_csynth.rpt", "csynth.rpt")
-    if primary is None:
-        return _parse_file(synth[0])
-    report = _parse_file(primary)
+    pick = lambda *names: next((p for n in names for p in hls if p.name == n), None)  # noqa: E731
+    primary = pick(f"{top}_csynth.xml", "csynth.xml", f"{top}_csynth.rpt", "csynth.rpt")
+    report = _parse_file(primary or synth[0])
     detail = pick(f"{top}_csynth.rpt", "csynth.rpt")
-    if primary.suffix == ".xml" and detail is not None:  # the XML has no per-instance table; its .rpt does
+    if primary and primary.suffix == ".xml" and detail:  # the XML has no per-instance table; the .rpt has
         report["instances"] = _parse_file(detail)["instances"]
         report["files"].append(str(detail))
-    if synth:
+    if primary and synth:
         report["post_synthesis"] = _parse_file(synth[0])["post_synthesis"]
         report["files"].append(str(synth[0]))
     return report
 
 
 def parse(path) -> dict:
-    """Parse an HLS project directory (searched recursively), a directory of report files, or one file.
+    """Parse an HLS project directory (searched recursively), a folder of report files, or one report file.
 
-    Returns the schema documented in this module's tests: numbers as int/float, absent items None.
+    Returns {source: 'vivado_hls'|'vitis_hls'|'vivado', files, top, tool_version, part,
+    clock: {target_ns, estimated_ns, uncertainty_ns}, latency: {min_cycles, max_cycles, min_ns, max_ns,
+    ns_from: 'report'|'cycles x target clock'}, interval: {min_cycles, max_cycles, type},
+    resources: {BRAM_18K|DSP|FF|LUT|URAM: {used, available, percent}}, instances: [...],
+    post_synthesis: None | {source, tool_version, part, LUT|FF|DSP|BRAM_36K_tiles|URAM: {...}}}.
+    For the top function XML beats text; a vivado_synth.rpt anywhere under a directory fills post_synthesis.
     Raises ReportError (one line) for missing, truncated, binary or foreign input.
     """
     path = Path(path)
@@ -451,17 +426,13 @@ def parse(path) -> dict:
 
 
 def headline(report) -> dict:
-    """The figures people quote: max latency, max II, estimated clock, C-synthesis and Vivado usage."""
+    """The figures people quote: max latency and II, estimated clock, C-synthesis and Vivado usage."""
     if isinstance(report, (str, os.PathLike)):
         report = parse(report)
-
-    def used(group, name):
-        return ((group or {}).get(name) or {}).get("used")
-
+    used = lambda group, name: ((group or {}).get(name) or {}).get("used")  # noqa: E731
     res, post = report["resources"], report["post_synthesis"]
     return {"latency_cycles": report["latency"]["max_cycles"], "ii_cycles": report["interval"]["max_cycles"],
             "estimated_clock_ns": report["clock"]["estimated_ns"],
             "csynth_dsp": used(res, "DSP"), "csynth_lut": used(res, "LUT"), "csynth_ff": used(res, "FF"),
-            "csynth_bram_18k": used(res, "BRAM_18K"),
-            "synth_lut": used(post, "LUT"), "synth_ff": used(post, "FF"), "synth_dsp": used(post, "DSP"),
-            "synth_bram_36k_tiles": used(post, "BRAM_36K_tiles")}
+            "csynth_bram_18k": used(res, "BRAM_18K"), "synth_lut": used(post, "LUT"), "synth_ff": used(post, "FF"),
+            "synth_dsp": used(post, "DSP"), "synth_bram_36k_tiles": used(post, "BRAM_36K_tiles")}

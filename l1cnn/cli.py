@@ -70,6 +70,9 @@ def build_parser():
     v.add_argument("--reuse-factor", type=_positive_int, default=1)
     v.add_argument("--output-dir", help="keep the generated HLS project here (default: a temporary directory)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
+    pr = sub.add_parser("parse-report", help="read Vivado/Vitis HLS and Vivado synthesis reports into one schema")
+    pr.add_argument("path", help="an HLS project directory, or a *_csynth.xml, *_csynth.rpt or vivado_synth.rpt file")
+    pr.add_argument("--json", action="store_true", help="print one JSON object")
     w = sub.add_parser("sweep", help="check the bit-exact property on many random QKeras CNNs (both io types)")
     w.add_argument("--n-models", type=_positive_int, default=50)
     w.add_argument("--first-seed", type=_positive_int, default=1)
@@ -84,6 +87,10 @@ def run(argv) -> int:
         from l1cnn.verify import main as verify_main
 
         return verify_main(args)
+    if args.command == "parse-report":
+        from l1cnn.report_cli import main as parse_report_main
+
+        return parse_report_main(args)
     if args.command == "sweep":
         from l1cnn.sweep import main as sweep_main
 

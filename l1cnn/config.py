@@ -40,6 +40,14 @@ class _Checker:
                       f"is not a known field; known fields here: {', '.join(known)}")
         return d
 
+    def named_sections(self, d, key, path, fields, hint):
+        """(name, section, path) for each entry of a mapping of named sub-sections, e.g. dataset.grids."""
+        m = self.get(d, key, path)
+        if not isinstance(m, dict) or not m:
+            self.fail(f"{path}.{key}", f"must map an image name to {hint}")
+        for name, v in m.items():
+            yield name, self.section(v, f"{path}.{key}.{name}", fields), f"{path}.{key}.{name}"
+
     def get(self, d, key, path, default=...):
         if key not in d:
             if default is ...:
@@ -108,12 +116,7 @@ def _check_dataset(c, d):
     if abs(sum(split.values()) - 1.0) > 1e-9:
         c.fail(f"{p}.split", f"fractions must add up to 1 (got {sum(split.values()):.3f})")
     if gen == "jets":
-        grids = c.get(d, "grids", p)
-        if not isinstance(grids, dict) or not grids:
-            c.fail(f"{p}.grids", "must map an image name to {pixels, half_width}")
-        for name, g in grids.items():
-            gp = f"{p}.grids.{name}"
-            c.section(g, gp, ("pixels", "half_width"))
+        for _, g, gp in c.named_sections(d, "grids", p, ("pixels", "half_width"), "{pixels, half_width}"):
             c.integer(g, "pixels", gp, 2, 128)
             c.number(g, "half_width", gp, 0.0, 3.0, lo_open=True)
     else:
@@ -129,12 +132,8 @@ def _check_calo(c, d, p):
         c.fail(f"{p}.energy_gev", f"must be [min, max] with {E_MIN_SUPPORTED:g} <= min < max <= "
                                   f"{E_MAX_SUPPORTED:g} GeV, the range the shower parametrization supports (got {e!r})")
     c.integer(d, "validation_events", p, 0, default=0)
-    views = c.get(d, "views", p)
-    if not isinstance(views, dict) or not views:
-        c.fail(f"{p}.views", "must map an image name to {segments: [[first, last+1], ...], pool: n}")
-    for name, v in views.items():
-        vp = f"{p}.views.{name}"
-        c.section(v, vp, ("segments", "pool"))
+    for _, v, vp in c.named_sections(d, "views", p, ("segments", "pool"),
+                                     "{segments: [[first, last+1], ...], pool: n}"):
         c.integer(v, "pool", vp, 1, ECAL_N_CELLS)
         segs = c.get(v, "segments", vp)
         if (not isinstance(segs, list) or not segs or

@@ -1,0 +1,42 @@
+"""`l1cnn parse-report`: vendor HLS / Vivado reports into l1cnn's one schema (hls/reports.py)."""
+
+import json
+
+
+def _res_line(name, r):
+    if not r:
+        return None
+    pct = f" ({r['percent']:.1f}%)" if r.get("percent") is not None else ""
+    avail = f" of {r['available']}" if r.get("available") is not None else ""
+    return f"  {name:<15} {r['used']}{avail}{pct}"
+
+
+def render(rep: dict) -> str:
+    lines = [f"{rep['source']} report of '{rep.get('top')}' ({rep.get('tool_version')}, part {rep.get('part')})"]
+    lat, ii, clk = rep.get("latency") or {}, rep.get("interval") or {}, rep.get("clock") or {}
+    if lat.get("max_cycles") is not None:
+        lines.append(f"  latency         {lat['min_cycles']}-{lat['max_cycles']} cycles "
+                     f"({lat.get('min_ns')}-{lat.get('max_ns')} ns, {lat.get('ns_from')})")
+    if ii.get("max_cycles") is not None:
+        lines.append(f"  II              {ii['min_cycles']}-{ii['max_cycles']} cycles ({ii.get('type')})")
+    if clk.get("target_ns") is not None:
+        lines.append(f"  clock           target {clk.get('target_ns')} ns, estimated {clk.get('estimated_ns')} ns")
+    for name, r in (rep.get("resources") or {}).items():
+        lines.append(_res_line(f"csynth {name}", r))
+    post = rep.get("post_synthesis") or {}
+    for name in ("LUT", "FF", "DSP", "BRAM_36K_tiles", "URAM"):
+        lines.append(_res_line(f"synth {name}", post.get(name)))
+    return "\n".join(line for line in lines if line)
+
+
+def main(args) -> int:
+    from hls.reports import ReportError, parse
+
+    from l1cnn.errors import UserError
+
+    try:
+        rep = parse(args.path)
+    except ReportError as e:
+        raise UserError(str(e)) from None
+    print(json.dumps(rep) if args.json else render(rep))
+    return 0

@@ -1,0 +1,566 @@
+"""hls.reports against the real Vivado HLS / Vivado reports in shared/fixtures/hls_reports.
+
+The expected headline figures are read from the fixture README's own table, and the dense
+design's resources are re-derived from the report text with independent regexes, so these tests
+check the parser against the vendor files rather than against a copy of its own output.
+"""
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hls.reports import ReportError, headline, parse
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared/fixtures/hls_reports"
+FOLDERS = ("hls4ml_dense_xc7z020", "svhn_cnn_pruned_float", "svhn_cnn_pruned_qkeras6")
+DENSE = FIXTURES / "hls4ml_dense_xc7z020"
+REPORT_FILES = sorted(p for p in FIXTURES.glob("*/*") if p.name.endswith((".rpt", ".xml")))
+CSYNTH_KEYS = ("latency_cycles", "ii_cycles", "estimated_clock_ns", "csynth_dsp", "csynth_lut", "csynth_ff",
+               "csynth_bram_18k")
+SYNTH_KEYS = ("synth_lut", "synth_ff", "synth_dsp", "synth_bram_36k_tiles")
+STRING_KEYS = {"source", "top", "tool_version", "part", "type", "ns_from", "instance", "module"}
+
+
+def readme_headlines():
+    """{folder: headline dict} from the 'Headline figures' table of the fixture README."""
+    out = {}
+    for line in (FIXTURES / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0] in FOLDERS and cells[1].isdigit():
+            dsp, lut, ff, bram = (int(v) for v in cells[4].split(" / "))
+            s_lut, s_ff, s_dsp, s_bram = (int(v) for v in cells[5].split(" / "))
+            out[cells[0]] = {"latency_cycles": int(cells[1]), "ii_cycles": int(cells[2]),
+                             "estimated_clock_ns": float(cells[3].removesuffix(" ns")),
+                             "csynth_dsp": dsp, "csynth_lut": lut, "csynth_ff": ff, "csynth_bram_18k": bram,
+                             "synth_lut": s_lut, "synth_ff": s_ff, "synth_dsp": s_dsp, "synth_bram_36k_tiles": s_bram}
+    assert sorted(out) == sorted(FOLDERS), "README headline table not found"
+    return out
+
+
+EXPECTED = readme_headlines()
+
+
+SCHEMA = {"source", "files", "top", "tool_version", "part", "clock", "latency", "interval", "resources",
+          "instances", "post_synthesis"}
+INSTANCE_KEYS = {"instance", "module", "latency_min_cycles", "latency_max_cycles", "interval_min_cycles",
+                 "interval_max_cycles", "BRAM_18K", "DSP", "FF", "LUT", "URAM"}
+
+
+def assert_schema(report):
+    """The documented keys are all there, whatever the input format, and the leaves are numbers."""
+    assert set(report) == SCHEMA
+    assert set(report["clock"]) == {"target_ns", "estimated_ns", "uncertainty_ns"}
+    assert set(report["latency"]) == {"min_cycles", "max_cycles", "min_ns", "max_ns", "ns_from"}
+    assert set(report["interval"]) == {"min_cycles", "max_cycles", "type"}
+    assert set(report["resources"]) == {"BRAM_18K", "DSP", "FF", "LUT", "URAM"}
+    assert all(set(row) == INSTANCE_KEYS for row in report["instances"])
+    if report["post_synthesis"] is not None:
+        assert set(report["post_synthesis"]) == {"source", "tool_version", "part", "LUT", "FF", "DSP",
+                                                 "BRAM_36K_tiles", "URAM"}
+    assert_numeric_schema(report)
+
+
+def assert_numeric_schema(node, key=""):
+    """Every leaf is None, an int/float (never bool, never a numeric string) or a known string field."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            assert_numeric_schema(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            assert_numeric_schema(v, key)
+    elif key == "files" or key in STRING_KEYS:
+        assert node is None or isinstance(node, str)
+    else:
+        assert node is None or (isinstance(node, (int, float)) and not isinstance(node, bool)), (key, node)
+
+
+# ------------------------------------------------------------------ the fixture folders
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_folder_reproduces_readme_headline(folder):
+    report = parse(FIXTURES / folder)
+    assert headline(report) == EXPECTED[folder]
+    assert report["source"] == "vivado_hls" and report["top"] == "myproject"
+    assert report["tool_version"] == "2020.1" and report["post_synthesis"]["tool_version"] == "2020.1"
+    assert report["clock"]["target_ns"] == 5.0 and report["clock"]["uncertainty_ns"] == 0.62
+    assert report["latency"]["ns_from"] == "report"
+    assert report["latency"]["max_ns"] == pytest.approx(report["latency"]["max_cycles"] * 5.0)
+    assert report["interval"]["type"] == "dataflow"
+    assert "BRAM_18K" not in report["post_synthesis"]  # Vivado counts 36K tiles, never 18K blocks
+    assert_schema(report)
+    assert headline(FIXTURES / folder) == EXPECTED[folder]  # headline() also takes a path
+
+
+def test_parts_and_files():
+    dense, cnn = parse(DENSE), parse(FIXTURES / "svhn_cnn_pruned_float")
+    assert dense["part"] == "xc7z020-clg400-1" and dense["post_synthesis"]["part"] == "7z020clg400-1"
+    assert cnn["part"] == "xcu250-figd2104-2L-e" and cnn["post_synthesis"]["part"] == "xcu250figd2104-2L"
+    # the dense folder holds both forms: the XML wins, its .rpt supplies the instance table
+    assert [Path(f).name for f in dense["files"]] == ["myproject_csynth.xml", "myproject_csynth.rpt",
+                                                      "vivado_synth.rpt"]
+    assert dense["post_synthesis"]["URAM"] is None  # a 7-series part has no UltraRAM row
+    assert cnn["resources"]["BRAM_18K"]["available"] == 5376  # 'Available', not 'Available SLR' (1344)
+
+
+@pytest.mark.parametrize("path", REPORT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_each_file_alone(path):
+    report = parse(path)
+    want = EXPECTED[path.parent.name]
+    got = headline(report)
+    assert report["files"] == [str(path)]
+    assert_schema(report)
+    if path.name == "vivado_synth.rpt":
+        assert report["source"] == "vivado" and report["top"] == "myproject"
+        assert {k: got[k] for k in SYNTH_KEYS} == {k: want[k] for k in SYNTH_KEYS}
+        assert all(got[k] is None for k in CSYNTH_KEYS)
+    else:
+        assert report["source"] == "vivado_hls" and report["post_synthesis"] is None
+        assert {k: got[k] for k in CSYNTH_KEYS} == {k: want[k] for k in CSYNTH_KEYS}
+        assert all(got[k] is None for k in SYNTH_KEYS)
+
+
+def test_dense_xml_and_rpt_alone_agree(tmp_path):
+    reports = {}
+    for suffix in ("xml", "rpt"):
+        (tmp_path / suffix).mkdir()
+        shutil.copy(DENSE / f"myproject_csynth.{suffix}", tmp_path / suffix)
+        reports[suffix] = parse(tmp_path / suffix)
+    xml, rpt = reports["xml"], reports["rpt"]
+    assert headline(xml) == headline(rpt)
+    for key in ("top", "tool_version", "part", "clock", "latency", "interval"):
+        assert xml[key] == rpt[key], key
+    for name, res in xml["resources"].items():
+        assert (res["used"], res["available"]) == (rpt["resources"][name]["used"],
+                                                   rpt["resources"][name]["available"])
+        # the .rpt truncates percentages (2532/53200 = 4.76% is printed as 4); the XML has none
+        assert int(res["percent"]) == rpt["resources"][name]["percent"]
+    assert xml["instances"] == [] and len(rpt["instances"]) == 2
+
+
+def _table_row(text, name):
+    m = re.search(rf"^\|\s*{re.escape(name)}\s*\|(.*)\|\s*$", text, re.M)
+    return [c.strip() for c in m.group(1).split("|")]
+
+
+def test_dense_resources_match_report_text():
+    text = (DENSE / "myproject_csynth.rpt").read_text()
+    util = text[text.index("== Utilization Estimates"):]
+    columns = ["DSP" if c == "DSP48E" else c for c in _table_row(util, "Name")]
+    rows = {n: dict(zip(columns, _table_row(util, n))) for n in ("Total", "Available", "Utilization (%)")}
+    resources = parse(DENSE / "myproject_csynth.rpt")["resources"]
+    assert sorted(columns) == sorted(resources)
+    for name in columns:
+        assert resources[name] == {"used": int(rows["Total"][name]), "available": int(rows["Available"][name]),
+                                   "percent": float(rows["Utilization (%)"][name])}
+
+    xml = (DENSE / "myproject_csynth.xml").read_text()
+    used = dict(re.findall(r"<(\w+)>(\d+)</\1>", re.search(r"<Resources>(.*?)</Resources>", xml, re.S)[1]))
+    avail_xml = re.search(r"<AvailableResources>(.*?)</AvailableResources>", xml, re.S)[1]
+    avail = dict(re.findall(r"<(\w+)>(\d+)</\1>", avail_xml))
+    resources = parse(DENSE / "myproject_csynth.xml")["resources"]
+    for tag in used:
+        res = resources["DSP" if tag == "DSP48E" else tag]
+        assert (res["used"], res["available"]) == (int(used[tag]), int(avail[tag]))
+        share = 100 * int(used[tag]) / int(avail[tag]) if int(avail[tag]) else 0.0
+        assert res["percent"] == pytest.approx(share, abs=0.005)
+
+    synth = (DENSE / "vivado_synth.rpt").read_text()
+    post = parse(DENSE / "vivado_synth.rpt")["post_synthesis"]
+    for key, row in (("LUT", r"Slice LUTs\*"), ("FF", "Slice Registers"), ("DSP", "DSPs"),
+                     ("BRAM_36K_tiles", "Block RAM Tile")):
+        m = re.search(rf"^\| {row}\s*\|\s*(\d+) \|\s*\d+ \|\s*(\d+) \|\s*([\d.]+) \|", synth, re.M)
+        assert post[key] == {"used": int(m[1]), "available": int(m[2]), "percent": float(m[3])}
+
+
+@pytest.mark.parametrize("folder, count", [("hls4ml_dense_xc7z020", 2), ("svhn_cnn_pruned_float", 16),
+                                           ("svhn_cnn_pruned_qkeras6", 18)])
+def test_instances(folder, count):
+    report = parse(FIXTURES / folder)
+    instances = report["instances"]
+    assert len(instances) == count
+    for row in instances:
+        assert row["instance"].endswith("_U0") and row["module"]
+        for key, value in row.items():
+            if key not in ("instance", "module"):
+                assert isinstance(value, int) and not isinstance(value, bool), (row["instance"], key, value)
+        assert row["latency_max_cycles"] <= report["latency"]["max_cycles"]
+    # instance DSPs add up to the summary's 'Instance' row, which equals the total here
+    assert sum(r["DSP"] for r in instances) == report["resources"]["DSP"]["used"]
+    if folder != "hls4ml_dense_xc7z020":  # the first convolution streams 32x32 pixels: it sets the II
+        conv1 = next(r for r in instances if r["instance"] == "conv_2d_cl_array_array_ap_fixed_16u_config2_U0")
+        assert conv1["interval_max_cycles"] == 1027 and conv1["latency_max_cycles"] == 1027
+
+
+def test_hls_project_layout(tmp_path):
+    report_dir = tmp_path / "myproject_prj/solution1/syn/report"
+    report_dir.mkdir(parents=True)
+    shutil.copy(DENSE / "myproject_csynth.xml", report_dir)
+    shutil.copy(DENSE / "vivado_synth.rpt", tmp_path)
+    report = parse(tmp_path)
+    assert report["files"] == [str(report_dir / "myproject_csynth.xml"), str(tmp_path / "vivado_synth.rpt")]
+    assert headline(report) == EXPECTED["hls4ml_dense_xc7z020"]
+    assert report["instances"] == []
+    shutil.copy(DENSE / "myproject_csynth.rpt", report_dir)  # with the text report the instances appear
+    assert len(parse(tmp_path)["instances"]) == 2
+
+
+# ------------------------------------------------------------------ Vitis HLS formats
+# A synthetic design (an hls4ml io_stream Dense + ReLU) written in the layout of real Vitis HLS 2023.1
+# hls4ml reports: github.com/SpAllen0726/HG-DREAM-Pulse-Detection-Project, HLS_models/myproject_prj/
+# solution1/syn/report/myproject_csynth.rpt (and csynth.rpt, csynth.xml, hls.app beside it; the parser
+# was checked against those real files too). Vitis differences from the Vivado HLS fixtures: 'DSP'
+# column instead of 'DSP48E', right-aligned units, '~0' utilization, Pipeline Type 'no'.
+VITIS_RPT = """
+
+================================================================
+== Vitis HLS Report for 'myproject'
+================================================================
+* Date:           Mon Jan  8 10:00:00 2024
+
+* Version:        2023.1 (Build 3854077 on May  4 2023)
+* Project:        myproject_prj
+* Solution:       solution1 (Vivado IP Flow Target)
+* Product family: virtexuplus
+* Target device:  xcvu13p-flga2577-2-e
+
+
+================================================================
+== Performance Estimates
+================================================================
++ Timing: 
+    * Summary: 
+    +--------+---------+----------+------------+
+    |  Clock |  Target | Estimated| Uncertainty|
+    +--------+---------+----------+------------+
+    |ap_clk  |  4.00 ns|  3.271 ns|     1.08 ns|
+    +--------+---------+----------+------------+
+
++ Latency: 
+    * Summary: 
+    +---------+---------+----------+----------+-----+-----+----------+
+    |  Latency (cycles) |  Latency (absolute) |  Interval | Pipeline |
+    |   min   |   max   |    min   |    max   | min | max |   Type   |
+    +---------+---------+----------+----------+-----+-----+----------+
+    |       15|       15| 60.000 ns| 60.000 ns|    9|    9|  dataflow|
+    +---------+---------+----------+----------+-----+-----+----------+
+
+    + Detail: 
+        * Instance: 
+        +---------------------------------------------------------------------+--------------------------------------------------------------------+---------+---------+----------+----------+-----+-----+---------+
+        |                                                                     |                                                                    |  Latency (cycles) |  Latency (absolute) |  Interval | Pipeline|
+        |                               Instance                              |                               Module                               |   min   |   max   |    min   |    max   | min | max |   Type  |
+        +---------------------------------------------------------------------+--------------------------------------------------------------------+---------+---------+----------+----------+-----+-----+---------+
+        |dense_array_ap_fixed_16u_array_ap_fixed_16_6_5_3_0_8u_config2_U0     |dense_array_ap_fixed_16u_array_ap_fixed_16_6_5_3_0_8u_config2_s     |       12|       12| 48.000 ns| 48.000 ns|    9|    9|       no|
+        |relu_array_ap_fixed_8u_array_ap_ufixed_6_0_4_0_0_8u_relu_config3_U0  |relu_array_ap_fixed_8u_array_ap_ufixed_6_0_4_0_0_8u_relu_config3_s  |        2|        2|  8.000 ns|  8.000 ns|    1|    1|       no|
+        +---------------------------------------------------------------------+--------------------------------------------------------------------+---------+---------+----------+----------+-----+-----+---------+
+
+        * Loop: 
+        N/A
+
+
+
+================================================================
+== Utilization Estimates
+================================================================
+* Summary: 
++-----------------+---------+------+--------+--------+-----+
+|       Name      | BRAM_18K|  DSP |   FF   |   LUT  | URAM|
++-----------------+---------+------+--------+--------+-----+
+|DSP              |        -|     -|       -|       -|    -|
+|Expression       |        -|     -|       0|       2|    -|
+|FIFO             |        0|     -|     160|     480|    -|
+|Instance         |        -|    16|    1790|    3618|    -|
+|Memory           |        -|     -|       -|       -|    -|
+|Multiplexer      |        -|     -|       -|       -|    -|
+|Register         |        -|     -|       -|       -|    -|
++-----------------+---------+------+--------+--------+-----+
+|Total            |        0|    16|    1950|    4100|    0|
++-----------------+---------+------+--------+--------+-----+
+|Available        |     5376| 12288| 3456000| 1728000| 1280|
++-----------------+---------+------+--------+--------+-----+
+|Utilization (%)  |        0|    ~0|      ~0|      ~0|    0|
++-----------------+---------+------+--------+--------+-----+
+
++ Detail: 
+    * Instance: 
+    +---------------------------------------------------------------------+--------------------------------------------------------------------+---------+----+------+------+-----+
+    |                               Instance                              |                               Module                               | BRAM_18K| DSP|  FF  |  LUT | URAM|
+    +---------------------------------------------------------------------+--------------------------------------------------------------------+---------+----+------+------+-----+
+    |dense_array_ap_fixed_16u_array_ap_fixed_16_6_5_3_0_8u_config2_U0     |dense_array_ap_fixed_16u_array_ap_fixed_16_6_5_3_0_8u_config2_s     |        0|  16|  1702|  3106|    0|
+    |relu_array_ap_fixed_8u_array_ap_ufixed_6_0_4_0_0_8u_relu_config3_U0  |relu_array_ap_fixed_8u_array_ap_ufixed_6_0_4_0_0_8u_relu_config3_s  |        0|   0|    88|   512|    0|
+    +---------------------------------------------------------------------+--------------------------------------------------------------------+---------+----+------+------+-----+
+    |Total                                                                |                                                                    |        0|  16|  1790|  3618|    0|
+    +---------------------------------------------------------------------+--------------------------------------------------------------------+---------+----+------+------+-----+
+
+    * DSP: 
+    N/A
+
+
+
+================================================================
+== Interface
+================================================================
+* Summary: 
++--------------------+-----+-----+------------+--------------+--------------+
+|      RTL Ports     | Dir | Bits|  Protocol  | Source Object|    C Type    |
++--------------------+-----+-----+------------+--------------+--------------+
+|input_1_TDATA       |   in|  128|        axis|       input_1|       pointer|
+|ap_clk              |   in|    1|  ap_ctrl_hs|     myproject|  return value|
++--------------------+-----+-----+------------+--------------+--------------+
+
+"""
+
+# The solution-level csynth.rpt that Vitis HLS writes beside <top>_csynth.rpt (the same 2023.1 project
+# above; also seen from 2020.2 in github.com/hashi0203/Vitis_HLS_Gaussian): one Modules & Loops tree,
+# '+' module, 'o' loop, '*' dataflow; resources as 'used (percent%)', no clock and no device totals.
+VITIS_SUMMARY_RPT = """
+
+================================================================
+== Synthesis Summary Report of 'myproject'
+================================================================
++ General Information: 
+    * Date:           Mon Jan  8 10:00:00 2024
+    * Version:        2023.1 (Build 3854077 on May  4 2023)
+    * Project:        myproject_prj
+    * Solution:       solution1 (Vivado IP Flow Target)
+    * Product family: virtexuplus
+    * Target device:  xcvu13p-flga2577-2-e
+    
+
++ Performance & Resource Estimates: 
+    
+    PS: '+' for module; 'o' for loop; '*' for dataflow
+    +--------------------------------------------------------------------------+------+------+---------+---------+----------+---------+------+----------+------+----------+------------+------------+-----+
+    |                                  Modules                                 | Issue|      | Latency | Latency | Iteration|         | Trip |          |      |          |            |            |     |
+    |                                  & Loops                                 | Type | Slack| (cycles)|   (ns)  |  Latency | Interval| Count| Pipelined| BRAM |    DSP   |     FF     |     LUT    | URAM|
+    +--------------------------------------------------------------------------+------+------+---------+---------+----------+---------+------+----------+------+----------+------------+------------+-----+
+    |+ myproject*                                                              |     -|  0.73|       15|   60.000|         -|        9|     -|  dataflow|     -|  16 (~0%)|  1950 (~0%)|  4100 (~0%)|    -|
+    | + dense_array_ap_fixed_16u_array_ap_fixed_16_6_5_3_0_8u_config2_s        |     -|  0.73|       12|   48.000|         -|        9|     -|        no|     -|  16 (~0%)|  1702 (~0%)|  3106 (~0%)|    -|
+    |  o DataPrepare                                                           |     -|  2.92|        8|   32.000|         2|        1|     8|       yes|     -|         -|           -|           -|    -|
+    |   + dense_array_ap_fixed_16u_config2_Pipeline_ReuseLoop                  |     -|  0.73|        4|   16.000|         -|        4|     -|        no|     -|   8 (~0%)|   320 (~0%)|   640 (~0%)|    -|
+    | + relu_array_ap_fixed_8u_array_ap_ufixed_6_0_4_0_0_8u_relu_config3_s     |     -|  1.40|        2|    8.000|         -|        1|     -|        no|     -|         -|    88 (~0%)|   512 (~0%)|    -|
+    +--------------------------------------------------------------------------+------+------+---------+---------+----------+---------+------+----------+------+----------+------------+------------+-----+
+
+
+================================================================
+== HW Interfaces
+================================================================
+"""
+
+# Vitis csynth.xml: indented, <DSP> instead of <DSP48E>, <FlowTarget> (real examples: Vitis HLS
+# 2020.2 github.com/hashi0203/Vitis_HLS_Gaussian, 2022.2 github.com/HanderRi/AMD-Pervasive-AI).
+VITIS_XML = """<profile>
+    <ReportVersion>
+        <Version>2023.1</Version>
+    </ReportVersion>
+    <UserAssignments>
+        <unit>ns</unit>
+        <ProductFamily>virtexuplus</ProductFamily>
+        <Part>xcvu13p-flga2577-2-e</Part>
+        <TopModelName>myproject</TopModelName>
+        <TargetClockPeriod>4.00</TargetClockPeriod>
+        <ClockUncertainty>1.08</ClockUncertainty>
+        <FlowTarget>vivado</FlowTarget>
+    </UserAssignments>
+    <PerformanceEstimates>
+        <PipelineType>dataflow</PipelineType>
+        <SummaryOfTimingAnalysis>
+            <unit>ns</unit>
+            <EstimatedClockPeriod>3.271</EstimatedClockPeriod>
+        </SummaryOfTimingAnalysis>
+        <SummaryOfOverallLatency>
+            <unit>clock cycles</unit>
+            <Best-caseLatency>15</Best-caseLatency>
+            <Average-caseLatency>15</Average-caseLatency>
+            <Worst-caseLatency>15</Worst-caseLatency>
+            <Best-caseRealTimeLatency>60.000 ns</Best-caseRealTimeLatency>
+            <Average-caseRealTimeLatency>60.000 ns</Average-caseRealTimeLatency>
+            <Worst-caseRealTimeLatency>60.000 ns</Worst-caseRealTimeLatency>
+            <Interval-min>9</Interval-min>
+            <Interval-max>9</Interval-max>
+        </SummaryOfOverallLatency>
+    </PerformanceEstimates>
+    <AreaEstimates>
+        <Resources>
+            <BRAM_18K>0</BRAM_18K>
+            <DSP>16</DSP>
+            <FF>1950</FF>
+            <LUT>4100</LUT>
+            <URAM>0</URAM>
+        </Resources>
+        <AvailableResources>
+            <BRAM_18K>5376</BRAM_18K>
+            <DSP>12288</DSP>
+            <FF>3456000</FF>
+            <LUT>1728000</LUT>
+            <URAM>1280</URAM>
+        </AvailableResources>
+    </AreaEstimates>
+</profile>
+"""
+VITIS_HEADLINE = {"latency_cycles": 15, "ii_cycles": 9, "estimated_clock_ns": 3.271, "csynth_dsp": 16,
+                  "csynth_lut": 4100, "csynth_ff": 1950, "csynth_bram_18k": 0, "synth_lut": None,
+                  "synth_ff": None, "synth_dsp": None, "synth_bram_36k_tiles": None}
+RELU = "relu_array_ap_fixed_8u_array_ap_ufixed_6_0_4_0_0_8u_relu_config3_s"
+
+
+def test_vitis_csynth_rpt(tmp_path):
+    path = tmp_path / "myproject_csynth.rpt"
+    path.write_text(VITIS_RPT)
+    report = parse(path)
+    assert report["source"] == "vitis_hls" and report["tool_version"] == "2023.1"
+    assert report["part"] == "xcvu13p-flga2577-2-e" and report["clock"]["target_ns"] == 4.0
+    assert headline(report) == VITIS_HEADLINE
+    assert report["resources"]["DSP"] == {"used": 16, "available": 12288, "percent": 0.13}  # '~0' computed
+    assert [(r["DSP"], r["interval_max_cycles"]) for r in report["instances"]] == [(16, 9), (0, 1)]
+    assert_schema(report)
+
+
+def test_vitis_summary_csynth_rpt(tmp_path):
+    path = tmp_path / "csynth.rpt"
+    path.write_text(VITIS_SUMMARY_RPT)
+    report = parse(path)
+    assert report["source"] == "vitis_hls" and report["top"] == "myproject"
+    assert report["latency"] == {"min_cycles": None, "max_cycles": 15, "min_ns": None, "max_ns": 60.0,
+                                 "ns_from": "report"}
+    assert report["interval"] == {"min_cycles": None, "max_cycles": 9, "type": "dataflow"}
+    assert report["resources"]["DSP"] == {"used": 16, "available": None, "percent": None}
+    assert report["resources"]["BRAM_18K"]["used"] == 0
+    # direct sub-modules only: the pipeline inside dense's loop belongs to dense
+    assert [(r["module"], r["DSP"], r["latency_max_cycles"]) for r in report["instances"]] == [
+        ("dense_array_ap_fixed_16u_array_ap_fixed_16_6_5_3_0_8u_config2_s", 16, 12), (RELU, 0, 2)]
+    assert_schema(report)
+
+
+def test_vitis_project_layout(tmp_path):
+    report_dir = tmp_path / "myproject_prj/solution1/syn/report"
+    report_dir.mkdir(parents=True)
+    (report_dir / "myproject_csynth.rpt").write_text(VITIS_RPT)
+    (report_dir / "csynth.rpt").write_text(VITIS_SUMMARY_RPT)
+    # HLS also writes a report per sub-module beside the top's: it must not be taken for the top
+    (report_dir / f"{RELU}_csynth.rpt").write_text(VITIS_RPT.replace("myproject", RELU))
+    report = parse(tmp_path)  # no project file: the top is the report no other report mentions
+    assert report["top"] == "myproject" and headline(report) == VITIS_HEADLINE
+    (report_dir / "csynth.xml").write_text(VITIS_XML)
+    (tmp_path / "myproject_prj/hls.app").write_text('<project xmlns="com.autoesl.autopilot.project" '
+                                                    'top="myproject" name="myproject_prj"/>')
+    shutil.copy(DENSE / "vivado_synth.rpt", tmp_path)
+    report = parse(tmp_path)
+    assert [Path(f).name for f in report["files"]] == ["csynth.xml", "myproject_csynth.rpt", "vivado_synth.rpt"]
+    assert report["source"] == "vitis_hls" and len(report["instances"]) == 2
+    assert headline(report)["csynth_dsp"] == 16 and headline(report)["synth_dsp"] == 66
+
+
+def test_directory_with_only_a_vivado_report(tmp_path):
+    shutil.copy(DENSE / "vivado_synth.rpt", tmp_path)
+    report = parse(tmp_path)
+    assert report["source"] == "vivado" and headline(report)["synth_dsp"] == 66
+    assert report["latency"]["max_cycles"] is None and report["resources"]["DSP"] is None
+
+
+def test_vitis_xml_and_undefined_latency(tmp_path):
+    path = tmp_path / "csynth.xml"
+    path.write_text(VITIS_XML)
+    assert parse(path)["source"] == "vitis_hls" and headline(path) == VITIS_HEADLINE
+    # data-dependent loops: Vitis writes 'undef'; the schema says None, not a string
+    path.write_text(re.sub(r"(Latency|RealTimeLatency|Interval-m..)>[^<]+<", r"\1>undef<", VITIS_XML))
+    report = parse(path)
+    assert report["latency"] == {"min_cycles": None, "max_cycles": None, "min_ns": None, "max_ns": None,
+                                 "ns_from": None}
+    assert report["interval"]["max_cycles"] is None
+
+
+def test_old_vivado_hls_latency_without_ns(tmp_path):
+    """Vivado HLS <= 2018 printed '+ Timing (ns):' and cycles only: ns come from the target clock."""
+    text = (DENSE / "myproject_csynth.rpt").read_text()
+    text = text.replace("""\
+    |ap_clk  | 5.00 ns | 4.049 ns |   0.62 ns  |""", """\
+    |ap_clk  |   5.00  |   4.049  |     0.62   |""").replace("+ Timing: ", "+ Timing (ns): ")
+    text = text.replace("""\
+    +---------+---------+-----------+-----------+-----+-----+----------+
+    |  Latency (cycles) |   Latency (absolute)  |  Interval | Pipeline |
+    |   min   |   max   |    min    |    max    | min | max |   Type   |
+    +---------+---------+-----------+-----------+-----+-----+----------+
+    |       10|       10| 50.000 ns | 50.000 ns |    8|    8| dataflow |
+    +---------+---------+-----------+-----------+-----+-----+----------+""", """\
+    +-----+-----+-----+-----+----------+
+    |  Latency  |  Interval | Pipeline |
+    | min | max | min | max |   Type   |
+    +-----+-----+-----+-----+----------+
+    |   10|   10|    8|    8| dataflow |
+    +-----+-----+-----+-----+----------+""")
+    path = tmp_path / "myproject_csynth.rpt"
+    path.write_text(text.replace("+ Latency: ", "+ Latency (clock cycles): "))
+    report = parse(path)
+    assert report["clock"] == {"target_ns": 5.0, "estimated_ns": 4.049, "uncertainty_ns": 0.62}
+    assert report["latency"] == {"min_cycles": 10, "max_cycles": 10, "min_ns": 50.0, "max_ns": 50.0,
+                                 "ns_from": "cycles x target clock"}
+    assert report["interval"] == {"min_cycles": 8, "max_cycles": 8, "type": "dataflow"}
+
+
+# ------------------------------------------------------------------ errors
+def expect_error(path, *words):
+    with pytest.raises(ReportError) as info:
+        parse(path)
+    assert type(info.value) is ReportError
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message, message
+    for word in words:
+        assert word in message, message
+    return message
+
+
+def test_empty_directory(tmp_path):
+    expect_error(tmp_path, "no HLS report found", "_csynth.xml", "solution1/syn/report")
+
+
+def test_two_unrelated_tops_are_ambiguous(tmp_path):
+    (tmp_path / "myproject_csynth.rpt").write_text(VITIS_RPT)
+    (tmp_path / "otherproj_csynth.rpt").write_text(VITIS_RPT.replace("myproject", "otherproj"))
+    message = expect_error(tmp_path, "2 functions", "pass the top's")
+    (tmp_path / "hls.app").write_text('<project top="otherproj"/>')  # the project file settles it
+    assert parse(tmp_path)["top"] == "otherproj"
+    assert message
+
+
+def test_missing_path(tmp_path):
+    expect_error(tmp_path / "nope", "does not exist")
+
+
+@pytest.mark.parametrize("path", REPORT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_truncated_copy(tmp_path, path):
+    data = path.read_bytes()
+    copy = tmp_path / path.name
+    copy.write_bytes(data[:len(data) * 30 // 100])
+    expect_error(copy, "truncated")
+    expect_error(tmp_path, "truncated")  # also when found inside a directory
+    for fraction in range(5, 100, 5):  # wherever the cut falls: a ReportError, never another exception
+        copy.write_bytes(data[:len(data) * fraction // 100])
+        expect_error(copy)
+
+
+def test_foreign_and_binary_files(tmp_path):
+    foreign = tmp_path / "myproject_csynth.rpt"
+    shutil.copy(FIXTURES / "README.md", foreign)
+    expect_error(foreign, "not a Vivado/Vitis HLS or Vivado synthesis report")
+    expect_error(DENSE / "vivado_hls.app", "not a Vivado/Vitis HLS or Vivado synthesis report")
+    (tmp_path / "other.xml").write_text("<project><solutions/></project>")
+    expect_error(tmp_path / "other.xml", "not a Vivado/Vitis HLS")
+    binary = tmp_path / "vivado_synth.rpt"
+    binary.write_bytes(bytes(range(256)) * 16)
+    expect_error(binary, "binary")
+    (tmp_path / "empty.rpt").write_bytes(b"")
+    expect_error(tmp_path / "empty.rpt", "empty")
+
+
+def test_parse_report_cli(tmp_path):
+    """The command prints the headline figures, or one error line and exit 2."""
+    from tests.conftest import run_cli
+
+    r = run_cli("parse-report", FIXTURES / "svhn_cnn_pruned_qkeras6", "--json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["latency"]["max_cycles"] == 1044 and rep["post_synthesis"]["DSP"]["used"] == 353
+    r = run_cli("parse-report", tmp_path)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "no HLS report found" in r.stderr
