@@ -1,0 +1,399 @@
+"""Offline estimate of what Vivado HLS 2020.1 C synthesis + Vivado synthesis would report for an
+hls4ml 1.3 ModelGraph (Vivado backend), for machines without the vendor tools.
+
+It models what hls4ml generates (templates/vivado/nnet_utils, backends/vivado), not a generic FPGA:
+Latency-strategy weights are constants of a fully unrolled multiply, so Vivado removes products by
+exactly-zero weights and builds products by short constants from shifts and adds; io_stream layers
+take one pixel (a packed channel vector) per clock through line buffers and per-channel FIFOs;
+io_parallel layers are unrolled under one top-level pipeline. Resources aim at post-synthesis
+(report_utilization), latency and II at C synthesis. Coefficients marked FIT were fitted to the
+totals of shared/fixtures/hls_reports/ (two SVHN CNNs), which therefore check them in-sample only.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hls.parts import lookup
+
+__all__ = ["estimate"]
+
+# ---- multiplier binding ---------------------------------------------------------------------------
+# A product is bound to a DSP slice when its narrower operand has >= 6 significant bits and its
+# wider one >= 10; a constant counts by the signed width of its odd part (trailing zeros are free
+# shifts, a power of two is pure wiring). Matches the csynth instance rows: 16b x 16b-constant
+# conv/dense mostly DSP (SVHN float 76 %, dense fixture 73/80), 16b data x 6b QKeras weights ~3 %,
+# 6b relu x 6b weights 0 %, 6b relu x 16b weights 13 % (the constants of >= 10 bits).
+DSP_MIN_NARROW_BITS = 6
+DSP_MIN_WIDE_BITS = 10
+
+# ---- LUTs -----------------------------------------------------------------------------------------
+# Adder tree: one two-input adder per partial product beyond the first of each output, as wide as
+# the accumulator (nnet_dense_latency.h casts every product to accum_t). One LUT per bit on a
+# LUT6 + carry-chain fabric (UG574); FIT: least squares on the SVHN float + QKeras post-synthesis
+# LUT totals gives 0.91 (trimmed sign extension and constant LSBs of shifted partial products).
+ADDER_LUT_PER_BIT = 0.91
+# A constant of <= 3 nonzero canonical-signed digits is strength-reduced by HLS to shifts and adds
+# that merge into the adder tree: the least-squares extra cost on the two SVHN totals was ~0 (the
+# QKeras convolutions, 16b data x 6b weights, cost per product what the float ones do with DSPs).
+SHIFTADD_MAX_DIGITS = 3
+# A product built in fabric as a multiplier (a longer constant that misses the DSP rule, or a
+# non-constant operand in the Resource strategy): a*b/2 LUTs, b a constant's odd-part width (LUT6_2
+# packs two partial-product bits; LogiCORE Multiplier PG108 area tables ~0.5 LUT per bit pair).
+# (csynth rows: the QKeras design's output Dense, 6b relu x 16b weights, costs 2.2x the float one.)
+VAR_MULT_LUT_PER_BIT2 = 0.5
+MUX_INPUTS_PER_LUT = 4  # a LUT6 is a 4:1 multiplexer per bit (UG574): RF:1 operand selection
+# ReLU: one select per output bit; quantized_relu (RND_CONV, SAT casts) adds a rounding adder and a
+# saturation compare on the input width (nnet_activation_stream.h relu + ap_fixed casts).
+RELU_LUT_PER_BIT = 1.0
+QRELU_LUT_PER_BIT = 2.0
+POOL_LUT_PER_BIT = 2.0  # max pooling: a comparator + a 2:1 mux per bit per extra window element
+# Softmax (stable): index arithmetic, sum tree, one product per output; csynth fixture 3096 LUT /
+# 788 FF for 10 outputs, post-synthesis about half of csynth LUT in these designs.
+SOFTMAX_LUT_PER_INPUT = 150
+SOFTMAX_FF_PER_INPUT = 80
+# Handshake, counters and FSM of each dataflow process (csynth: 100-300 LUT/FF per process).
+CONTROL_LUT_PER_PROCESS = 80
+CONTROL_FF_PER_PROCESS = 60
+
+# ---- registers ------------------------------------------------------------------------------------
+# Pipeline registers of the unrolled adder trees per adder-tree bit, and fabric FFs per DSP product
+# (its sign/pipeline bits outside the slice): FIT to the SVHN float and QKeras FF totals.
+FF_PER_ADDER_BIT = 0.10
+FF_PER_DSP = 2.0
+
+# ---- memories -------------------------------------------------------------------------------------
+BRAM18_BITS = 18 * 1024
+# Vivado synthesis keeps FIFOs/ROMs of <= 1024 bits in LUTs (SRL32/LUTRAM): the SVHN fixtures go
+# from 100 csynth BRAM_18K to 84 (float) / 68 (QKeras) RAMB18, exactly the FIFOs <= 1024 bits.
+LUTRAM_MAX_BITS = 1024
+SRL_DEPTH = 32  # SRLC32E: 32 deep per LUT (UG574)
+FIFO_CTRL_LUT = 6
+FIFO_REG_MAX_DEPTH = 2  # depth-1/2 FIFOs are registers (csynth FIFO rows: 5 FF, 0 LUT)
+SOFTMAX_TABLE_COPIES = 2  # exp and 1/sum tables read in parallel: 2 copies (fixture: 4 BRAM_18K)
+
+# ---- timing (cycles at the fixtures' 5 ns) --------------------------------------------------------
+# Pipeline stages HLS gives a DSP product and adder-tree levels chained per clock: UltraScale(+)
+# conv tails 3-4 cycles past the last pixel, dense 3 (SVHN csynth); 7-series 3-stage multipliers
+# (hls4ml issue #49) and dense 16->5 latency 7 (dense fixture).
+MULT_CYCLES = {"ultrascale": 1, "7series": 3}
+ADD_LEVELS_PER_CYCLE = {"ultrascale": 4, "7series": 2}
+STREAM_RW_CYCLES = 2  # stream read + write around a computation (csynth instance latencies)
+ACT_DEPTH = 2  # element-wise process: read+operate, write (relu: 2 cycles for one beat, 7-series)
+LOOP_EXIT_CYCLES = 1  # a pipelined loop of > 1 trip adds its exit cycle (relu: 902 for 900 beats)
+
+
+# ---- helpers --------------------------------------------------------------------------------------
+def _bits(var):
+    return int(var.type.precision.width) if var is not None else None
+
+
+def _packs(var):
+    """Stream beats of a tensor: one per pixel (channels packed), one for a flat vector."""
+    return int(np.prod(var.shape[:-1])) if len(var.shape) > 1 else 1
+
+
+def _stream_packs(layer):
+    """Input beats of a streaming layer; a Flatten/Reshape only aliases the stream before it."""
+    var, node = layer.get_input_variable(), layer.get_input_node()
+    while node is not None and node.class_name == "Reshape":
+        var, node = node.get_input_variable(), node.get_input_node()
+    return _packs(var)
+
+
+def _loop(trips, depth, ii=1):
+    """Latency of a pipelined loop (a single trip is not a loop and has no exit cycle)."""
+    return depth + ((trips - 1) * ii + LOOP_EXIT_CYCLES if trips > 1 else 0)
+
+
+def _quantize(data, precision):
+    """The integers HLS sees: weight headers are cast to ap_fixed (AP_TRN floor, AP_WRAP)."""
+    frac = int(precision.width) - int(precision.integer)
+    q = np.floor(np.asarray(data, dtype=np.float64) * 2.0**frac + 1e-9).astype(np.int64)
+    lo = -(1 << (precision.width - 1)) if precision.signed else 0
+    return (q - lo) % (1 << precision.width) + lo
+
+
+def _odd_bits(q):
+    """Signed width of each constant's odd part; 0 for zero."""
+    m = np.abs(q).astype(np.int64)
+    odd = m // np.maximum(m & -m, 1)
+    return np.where(m > 0, np.floor(np.log2(np.maximum(odd, 1))).astype(np.int64) + 2, 0)
+
+
+def _csd_digits(q):
+    """Nonzero canonical-signed-digit count: popcount((x >> 1) ^ (x + (x >> 1)))."""
+    m = np.abs(q).astype(np.int64)
+    c = (m >> 1) ^ (m + (m >> 1))
+    return np.array([bin(int(v)).count("1") for v in c.ravel()], dtype=np.int64).reshape(m.shape)
+
+
+def _is_dsp(a_bits, b_bits):
+    lo, hi = np.minimum(a_bits, b_bits), np.maximum(a_bits, b_bits)
+    return (lo >= DSP_MIN_NARROW_BITS) & (hi >= DSP_MIN_WIDE_BITS)
+
+
+def _dsp_slices(a_bits, b_bits, part):
+    """Slices for one a x b product: 1 if it fits the A x B ports (27x18 DSP48E2, 25x18 DSP48E1)."""
+    big, small = max(a_bits, b_bits), min(a_bits, b_bits)
+    a, b = part["dsp_a_bits"], part["dsp_b_bits"]
+    return 1 if big <= a and small <= b else math.ceil(big / (a - 1)) * math.ceil(small / (b - 1))
+
+
+def _compute_cycles(terms, fam):
+    """Pipeline depth of one unrolled multiply + adder tree of `terms` inputs."""
+    levels = max(1, math.ceil(math.log2(max(terms, 2))))
+    return MULT_CYCLES[fam] + math.ceil(levels / ADD_LEVELS_PER_CYCLE[fam])
+
+
+def _weight_matrix(layer):
+    """Weights as (n_in, n_out), whichever layout the backend left (Resource transposes them)."""
+    w = np.asarray(layer.weights["weight"].data)
+    n_out = int(layer.get_attr("n_filt") or layer.get_attr("n_out"))
+    return w.reshape(n_out, -1).T if layer.get_attr("_weights_transposed", False) else w.reshape(-1, n_out)
+
+
+# ---- matrix-vector kernels (Dense, and the per-position kernel of a convolution) -------------------
+def _resource_kernel(q, a_bits, w_bits, acc_bits, rf, part, fam):
+    """nnet_dense_resource.h: block_factor = n_in*n_out/RF general multipliers fed from a weight
+    ROM, each accumulating into an output register; zero weights are stored, not skipped."""
+    units = math.ceil(q.size / rf)
+    slices = _dsp_slices(a_bits, w_bits, part) if _is_dsp(a_bits, w_bits) else 0
+    mult_lut = 0 if slices else VAR_MULT_LUT_PER_BIT2 * a_bits * w_bits
+    word_bits = units * w_bits  # ARRAY_RESHAPE block: one ROM word per cycle, RF words deep
+    in_bram = q.size * w_bits > LUTRAM_MAX_BITS and rf > 1
+    bram = math.ceil(word_bits / 36) * math.ceil(rf / 512) if in_bram else 0
+    rom_lut = 0 if in_bram else word_bits * math.ceil(rf / 64)
+    return {"n_mult": q.size, "n_mult_zero_skipped": 0, "multipliers": units, "dsp": units * slices,
+            "lut": units * (mult_lut + acc_bits * ADDER_LUT_PER_BIT) + rom_lut,
+            "ff": (units + q.shape[1]) * acc_bits, "bram_18k": bram,
+            "depth": rf + MULT_CYCLES[fam] + 2, "ii": rf}
+
+
+def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, part, fam):
+    """nnet_dense_latency.h: every nonzero weight is a constant product; DSP or shift-and-add."""
+    nz = q != 0
+    b_eff = _odd_bits(q)
+    on_dsp = nz & _is_dsp(a_bits, b_eff)
+    n_dsp = int(on_dsp.sum())
+    slices = max([_dsp_slices(a_bits, int(b), part) for b in np.unique(b_eff[on_dsp])] or [1])
+    terms = nz.sum(axis=0) + (bias_q != 0)  # partial sums entering each output's adder tree
+    tree_bits = int(np.maximum(terms - 1, 0).sum()) * acc_bits
+    fabric_mult = nz & ~on_dsp & (_csd_digits(q) > SHIFTADD_MAX_DIGITS)
+    shared = math.ceil(n_dsp / rf)  # Latency with RF > 1: ALLOCATION limits the DSP products
+    lut = tree_bits * ADDER_LUT_PER_BIT + VAR_MULT_LUT_PER_BIT2 * a_bits * int(b_eff[fabric_mult].sum())
+    if rf > 1:
+        lut += shared * (a_bits + w_bits) * math.ceil(rf / MUX_INPUTS_PER_LUT)
+    return {"n_mult": int(nz.sum()), "n_mult_zero_skipped": int(q.size - nz.sum()),
+            "multipliers": math.ceil(int(nz.sum()) / rf), "dsp": shared * slices, "lut": lut,
+            "ff": tree_bits * FF_PER_ADDER_BIT + shared * slices * FF_PER_DSP, "bram_18k": 0,
+            "depth": _compute_cycles(int(terms.max(initial=1)), fam) + rf - 1, "ii": rf}
+
+
+def _kernel(layer, ctx, copies):
+    """One kernel instantiated `copies` times (io_parallel conv: pixels per partition)."""
+    wprec = layer.get_attr("weight_t").precision
+    q = _quantize(_weight_matrix(layer), wprec)
+    a_bits, w_bits = _bits(layer.get_input_variable()), int(wprec.width)
+    acc_bits = _bits(layer.get_attr("accum_t")) or _bits(layer.get_output_variable())
+    rf = int(layer.get_attr("reuse_factor") or 1)
+    if str(layer.get_attr("strategy") or "latency").lower().startswith("resource"):
+        row = _resource_kernel(q, a_bits, w_bits, acc_bits, rf, ctx["part"], ctx["fam"])
+    else:
+        bias, bias_t = layer.weights.get("bias"), layer.get_attr("bias_t")
+        bias_q = _quantize(np.ravel(bias.data), bias_t.precision) if bias is not None and bias_t else np.zeros(1)
+        row = _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx["part"], ctx["fam"])
+    for key in ("n_mult", "n_mult_zero_skipped", "multipliers", "dsp", "lut", "ff", "bram_18k"):
+        row[key] *= copies
+    row["mult_width"] = [a_bits, w_bits]
+    return row
+
+
+def _line_buffer(layer, fh, fw, n_chan, bits):
+    """ap_shift_reg line buffers ((fh-1) rows x n_chan x bits, in_width deep, in SRL32 LUTs) and
+    the fh x fw x n_chan kernel-window registers of an io_stream convolution or pooling."""
+    srl = (fh - 1) * n_chan * bits * math.ceil(int(layer.get_attr("in_width")) / SRL_DEPTH)
+    return srl, fh * fw * n_chan * bits
+
+
+def _pixels(layer, prefix):
+    return int(layer.get_attr(f"{prefix}_height") or 1) * int(layer.get_attr(f"{prefix}_width"))
+
+
+# ---- layer handlers: each returns the layer's row fields -----------------------------------------
+def _conv(layer, ctx):
+    if ctx["io_type"] == "io_stream":  # one kernel instance, fed one input pixel per RF clocks
+        row = _kernel(layer, ctx, copies=1)
+        fh, fw = int(layer.get_attr("filt_height") or 1), int(layer.get_attr("filt_width"))
+        srl, window = _line_buffer(layer, fh, fw, int(layer.get_attr("n_chan")), row["mult_width"][0])
+        row.update(lut=row["lut"] + srl, ff=row["ff"] + window)
+        lat = (_pixels(layer, "in") - 1) * row.pop("ii") + row.pop("depth") + STREAM_RW_CYCLES
+        return {**row, "latency_cycles": lat, "ii_cycles": lat}
+    out_px = _pixels(layer, "out")
+    n_part = int(layer.get_attr("n_partitions") or out_px)  # ParallelizationFactor = out_px/n_part
+    row = _kernel(layer, ctx, copies=max(1, out_px // n_part))
+    ii = n_part * row.pop("ii")
+    return {**row, "latency_cycles": ii + row.pop("depth"), "ii_cycles": ii}
+
+
+def _dense(layer, ctx):
+    row = _kernel(layer, ctx, copies=1)
+    depth, ii = row.pop("depth"), row.pop("ii")
+    if ctx["io_type"] == "io_stream":  # nnet_dense_stream.h: read all beats, compute, write
+        lat = _stream_packs(layer) - 1 + depth + STREAM_RW_CYCLES
+        return {**row, "latency_cycles": lat, "ii_cycles": lat}
+    return {**row, "latency_cycles": depth, "ii_cycles": ii}
+
+
+def _elementwise(layer, ctx, lut_each, ff_each=0, dsp_each=0, depth=ACT_DEPTH):
+    """The same small operation on every element: io_stream does one pixel's channels per clock."""
+    var = layer.get_output_variable()
+    stream = ctx["io_type"] == "io_stream"
+    n_par = int(var.shape[-1]) if stream else int(np.prod(var.shape))
+    packs = _packs(var) if stream else 1
+    lat = _loop(packs, depth)
+    return {"dsp": dsp_each * n_par, "lut": lut_each * n_par, "ff": ff_each * n_par,
+            "latency_cycles": lat, "ii_cycles": lat if packs > 1 else 1}
+
+
+def _activation(layer, ctx):
+    act = str(layer.get_attr("activation") or "").lower()
+    if act == "linear":
+        return _elementwise(layer, ctx, 0, depth=1)
+    if act != "relu":
+        ctx["assumptions"].append(f"{layer.name}: activation '{act}' costed like a ReLU (no tables)")
+    quantized = "RND" in str(layer.get_output_variable().type.precision.rounding_mode or "").upper()
+    in_bits, out_bits = _bits(layer.get_input_variable()), _bits(layer.get_output_variable())
+    lut = QRELU_LUT_PER_BIT * in_bits if quantized else RELU_LUT_PER_BIT * out_bits
+    return _elementwise(layer, ctx, lut)
+
+
+def _batchnorm(layer, ctx):
+    """nnet_batchnorm(_stream).h: one scale product and one bias add per channel."""
+    a, s = _bits(layer.get_input_variable()), _bits(layer.get_attr("scale_t")) or 16
+    out = _bits(layer.get_output_variable())
+    dsp = _dsp_slices(a, s, ctx["part"]) if _is_dsp(a, s) else 0
+    lut = (0 if dsp else VAR_MULT_LUT_PER_BIT2 * a * s) + out * ADDER_LUT_PER_BIT
+    row = _elementwise(layer, ctx, lut, ff_each=out, dsp_each=dsp, depth=1 + MULT_CYCLES[ctx["fam"]])
+    n = int(layer.get_output_variable().shape[-1])
+    return {**row, "n_mult": n, "multipliers": n, "mult_width": [a, s]}
+
+
+def _pooling(layer, ctx):
+    bits = _bits(layer.get_input_variable())
+    ph, pw = int(layer.get_attr("pool_height") or 1), int(layer.get_attr("pool_width") or 1)
+    if str(layer.get_attr("pool_op") or "max").lower() != "max":
+        ctx["assumptions"].append(f"{layer.name}: average pooling costed as max pooling")
+    row = _elementwise(layer, ctx, POOL_LUT_PER_BIT * bits * (ph * pw - 1), depth=ACT_DEPTH + 1)
+    if ctx["io_type"] == "io_stream":  # line buffer, one input pixel a clock
+        srl, window = _line_buffer(layer, ph, pw, int(layer.get_attr("n_filt")), bits)
+        lat = _loop(_pixels(layer, "in"), ACT_DEPTH + 1)
+        row.update(lut=row["lut"] + srl, ff=row["ff"] + window, latency_cycles=lat, ii_cycles=lat)
+    return row
+
+
+def _softmax(layer, ctx):
+    """nnet_activation(_stream).h softmax: exp and 1/sum lookup tables, a product per output."""
+    n, fam = int(layer.get_output_variable().shape[-1]), ctx["fam"]
+    size = int(layer.get_attr("table_size") or 1024)
+    tables = [layer.get_attr(k) for k in ("exp_table_t", "inv_table_t")]
+    bram = sum(math.ceil(size * int(t.precision.width) / BRAM18_BITS) for t in tables if t is not None)
+    depth = 4 + MULT_CYCLES[fam] + math.ceil(math.ceil(math.log2(max(n, 2))) / ADD_LEVELS_PER_CYCLE[fam])
+    return {"dsp": n, "lut": SOFTMAX_LUT_PER_INPUT * n, "ff": SOFTMAX_FF_PER_INPUT * n,
+            "bram_18k": bram * SOFTMAX_TABLE_COPIES, "latency_cycles": depth, "ii_cycles": depth,
+            "n_mult": n, "multipliers": n, "mult_width": [18, 18]}
+
+
+def _free(layer, ctx):
+    """Input port; Flatten/Reshape alias the stream (io_stream) or are wiring (io_parallel)."""
+    return {"process": False}
+
+
+_HANDLERS = {
+    "Dense": _dense, "Conv1D": _conv, "Conv2D": _conv, "Conv2DBatchnorm": _conv, "PointwiseConv1D": _conv,
+    "PointwiseConv2D": _conv, "BatchNormalization": _batchnorm, "Activation": _activation, "ReLU": _activation,
+    "Softmax": _softmax, "Pooling1D": _pooling, "Pooling2D": _pooling, "Input": _free, "Reshape": _free}
+
+
+def _fifo(var):
+    """One FIFO per channel (Vivado HLS 2020.1 splits the packed struct), as deep as hls4ml's
+    stream pragma (default: the tensor's pixel count)."""
+    pragma = getattr(var, "pragma", None)
+    depth = int(pragma[1]) if isinstance(pragma, tuple) and pragma[1] else _packs(var)
+    n, bits = int(var.shape[-1]), _bits(var)
+    if depth <= FIFO_REG_MAX_DEPTH:
+        return {"lut": 0, "ff": n * (bits * depth + 3), "bram_18k": 0}
+    ptr = math.ceil(math.log2(depth))
+    if depth * bits <= LUTRAM_MAX_BITS:
+        return {"lut": n * (bits * math.ceil(depth / SRL_DEPTH) + FIFO_CTRL_LUT), "ff": n * (ptr + 3), "bram_18k": 0}
+    return {"lut": n * 2 * FIFO_CTRL_LUT, "ff": n * (4 * ptr + 9),
+            "bram_18k": n * math.ceil(depth * bits / BRAM18_BITS)}
+
+
+# ---- model ----------------------------------------------------------------------------------------
+def _layer_row(layer, ctx):
+    handler = _HANDLERS.get(layer.class_name)
+    if handler is None:
+        ctx["assumptions"].append(f"{layer.name}: layer class {layer.class_name} not modelled (0 cost)")
+        handler = _free
+    row = {"name": layer.name, "class": layer.class_name, "n_mult": 0, "n_mult_zero_skipped": 0,
+           "multipliers": 0, "dsp": 0, "lut": 0, "ff": 0, "bram_18k": 0, "latency_cycles": 0,
+           "ii_cycles": 0, "mult_width": None}
+    row.update(handler(layer, ctx))
+    if row.pop("process", True):  # each synthesized layer is a process with its own control
+        row.update(lut=row["lut"] + CONTROL_LUT_PER_PROCESS, ff=row["ff"] + CONTROL_FF_PER_PROCESS)
+        if ctx["io_type"] == "io_stream" and layer.name not in ctx["outputs"]:
+            for key, value in _fifo(layer.get_output_variable()).items():
+                row[key] += value
+    return row
+
+
+def _stream_timing(layers, rows):
+    """Dataflow of streaming processes: the first one sets the pace (one input pixel per clock);
+    each later process adds the delay of its last element (its latency less its streaming length).
+    The top adds one cycle of dataflow start/done handshake (fixtures: 1027 -> 1028, 7 -> 8)."""
+    procs = [(layer, r) for layer, r in zip(layers, rows) if r["latency_cycles"]]
+    if not procs:
+        return 1, 1
+    total = procs[0][1]["latency_cycles"]
+    for layer, r in procs[1:]:
+        beats = _stream_packs(layer) * int(layer.get_attr("reuse_factor") or 1)
+        total += max(r["latency_cycles"] - (beats - 1), 1)
+    return total + 1, max(r["ii_cycles"] for _, r in procs) + 1
+
+
+def estimate(hls_model) -> dict:
+    """Estimated resources, latency and II of a converted (not compiled) hls4ml ModelGraph."""
+    cfg = hls_model.config
+    part_name = cfg.get_config_value("Part")
+    part = lookup(part_name)
+    io_type = cfg.get_config_value("IOType") or "io_parallel"
+    clock = float(cfg.get_config_value("ClockPeriod") or 5)
+    model_cfg = (cfg.get_config_value("HLSConfig") or {}).get("Model", {})
+    ctx = {"part": part, "fam": "7series" if part["dsp_slice"] == "DSP48E1" else "ultrascale",
+           "io_type": io_type, "outputs": set(hls_model.outputs), "assumptions": [
+               "Latency strategy weights are constants: exactly-zero products removed, short "
+               "constants as shift-and-add in LUTs",
+               f"DSP when the narrower operand has >= {DSP_MIN_NARROW_BITS} bits and the wider >= "
+               f"{DSP_MIN_WIDE_BITS} (a constant by its odd part)",
+               "resources model Vivado post-synthesis; latency/II model the HLS C-synthesis report",
+               "LUT/FF coefficients fitted to two SVHN CNN fixtures (Vivado HLS 2020.1, xcu250)"]}
+    if io_type == "io_stream":
+        ctx["assumptions"].append("io_stream: a FIFO per channel with hls4ml's depths; FIFOs of "
+                                  f"<= {LUTRAM_MAX_BITS} bits in SRL/LUTs, larger ones in BRAM")
+    layers = list(hls_model.get_layers())
+    rows = [_layer_row(layer, ctx) for layer in layers]
+    if io_type == "io_stream":
+        latency, ii = _stream_timing(layers, rows)
+    else:  # io_parallel: the top function is one pipeline through all layers
+        latency, ii = sum(r["latency_cycles"] for r in rows) + 1, max([1] + [r["ii_cycles"] for r in rows])
+    for row in rows:
+        row.update({k: int(round(row[k])) for k in ("lut", "ff", "dsp", "bram_18k")})
+    total = {k: sum(r[k] for r in rows) for k in ("dsp", "lut", "ff", "bram_18k")}
+    total.update(uram=0, latency_cycles=int(latency), latency_ns=round(latency * clock, 3), ii_cycles=int(ii))
+    available = {k: part[k] for k in ("dsp", "lut", "ff", "bram_18k", "uram")}
+    util = {k: round(100.0 * total[k] / available[k], 2) if available[k] else None for k in available}
+    return {"source": "estimate", "part": part_name, "clock_period_ns": clock, "io_type": io_type,
+            "strategy": str(model_cfg.get("Strategy", "Latency")), "layers": rows, "total": total,
+            "available": available, "utilization_percent": util, "assumptions": ctx["assumptions"]}
