@@ -18,13 +18,13 @@ import numpy as np
 from hls.parts import lookup
 
 __all__ = ["estimate"]
+_RESOURCES = ("dsp", "lut", "ff", "bram_18k")
 
 # ---- multiplier binding ---------------------------------------------------------------------------
-# A product is bound to a DSP slice when its narrower operand has >= 6 significant bits and its
-# wider one >= 10; a constant counts by the signed width of its odd part (trailing zeros are free
-# shifts, a power of two is pure wiring). Matches the csynth instance rows: 16b x 16b-constant
-# conv/dense mostly DSP (SVHN float 76 %, dense fixture 73/80), 16b data x 6b QKeras weights ~3 %,
-# 6b relu x 6b weights 0 %, 6b relu x 16b weights 13 % (the constants of >= 10 bits).
+# A product goes to a DSP slice when its narrower operand has >= 6 significant bits and its wider
+# one >= 10, a constant counted by the signed width of its odd part (trailing zeros are free shifts).
+# Fits the csynth instance rows: 16b x 16b-constant conv/dense mostly DSP (SVHN float 76 %, dense
+# fixture 73/80), 16b x 6b QKeras weights ~3 %, 6b x 6b 0 %, 6b relu x 16b weights 13 %.
 DSP_MIN_NARROW_BITS = 6
 DSP_MIN_WIDE_BITS = 10
 
@@ -34,23 +34,22 @@ DSP_MIN_WIDE_BITS = 10
 # LUT6 + carry-chain fabric (UG574); FIT: least squares on the SVHN float + QKeras post-synthesis
 # LUT totals gives 0.91 (trimmed sign extension and constant LSBs of shifted partial products).
 ADDER_LUT_PER_BIT = 0.91
-# A constant of <= 3 nonzero canonical-signed digits is strength-reduced by HLS to shifts and adds
-# that merge into the adder tree: the least-squares extra cost on the two SVHN totals was ~0 (the
-# QKeras convolutions, 16b data x 6b weights, cost per product what the float ones do with DSPs).
+# A constant of <= 3 nonzero canonical-signed digits becomes shifts and adds merged into the adder
+# tree: their least-squares extra cost on the two SVHN totals was ~0 (QKeras 16b x 6b convs cost per
+# product what the float ones cost with DSPs).
 SHIFTADD_MAX_DIGITS = 3
-# A product built in fabric as a multiplier (a longer constant that misses the DSP rule, or a
-# non-constant operand in the Resource strategy): a*b/2 LUTs, b a constant's odd-part width (LUT6_2
-# packs two partial-product bits; LogiCORE Multiplier PG108 area tables ~0.5 LUT per bit pair).
-# (csynth rows: the QKeras design's output Dense, 6b relu x 16b weights, costs 2.2x the float one.)
+# Other fabric products (longer constants missing the DSP rule, Resource-strategy operands): a*b/2
+# LUTs, b a constant's odd-part width (LUT6_2 packs two partial-product bits, as in PG108's tables;
+# csynth: the QKeras output Dense, 6b relu x 16b weights, costs 2.2x the float design's).
 VAR_MULT_LUT_PER_BIT2 = 0.5
 MUX_INPUTS_PER_LUT = 4  # a LUT6 is a 4:1 multiplexer per bit (UG574): RF:1 operand selection
 # ReLU: one select per output bit; quantized_relu (RND_CONV, SAT casts) adds a rounding adder and a
 # saturation compare on the input width (nnet_activation_stream.h relu + ap_fixed casts).
 RELU_LUT_PER_BIT = 1.0
 QRELU_LUT_PER_BIT = 2.0
+TABLE_ACTIVATIONS = ("sigmoid", "tanh", "softplus", "softsign", "elu", "selu")  # nnet_activation.h
 POOL_LUT_PER_BIT = 2.0  # max pooling: a comparator + a 2:1 mux per bit per extra window element
-# Softmax (stable): index arithmetic, sum tree, one product per output; csynth fixture 3096 LUT /
-# 788 FF for 10 outputs, post-synthesis about half of csynth LUT in these designs.
+# Softmax: index logic, sum tree, a product per output (csynth 3096 LUT / 788 FF for 10; ~half after synth).
 SOFTMAX_LUT_PER_INPUT = 150
 SOFTMAX_FF_PER_INPUT = 80
 # Handshake, counters and FSM of each dataflow process (csynth: 100-300 LUT/FF per process).
@@ -85,25 +84,22 @@ LOOP_EXIT_CYCLES = 1  # a pipelined loop of > 1 trip adds its exit cycle (relu: 
 
 
 # ---- helpers --------------------------------------------------------------------------------------
-def _bits(var):
-    return int(var.type.precision.width) if var is not None else None
+def _bits(x):  # width of a tensor variable or of a named type (None if absent)
+    return None if x is None else int(getattr(x, "type", x).precision.width)
 
 
-def _packs(var):
-    """Stream beats of a tensor: one per pixel (channels packed), one for a flat vector."""
+def _packs(var):  # stream beats of a tensor: one per pixel (channels packed), one for a vector
     return int(np.prod(var.shape[:-1])) if len(var.shape) > 1 else 1
 
 
-def _stream_packs(layer):
-    """Input beats of a streaming layer; a Flatten/Reshape only aliases the stream before it."""
+def _stream_packs(layer):  # input beats of a streaming layer (a Flatten/Reshape aliases its input)
     var, node = layer.get_input_variable(), layer.get_input_node()
     while node is not None and node.class_name == "Reshape":
         var, node = node.get_input_variable(), node.get_input_node()
     return _packs(var)
 
 
-def _loop(trips, depth, ii=1):
-    """Latency of a pipelined loop (a single trip is not a loop and has no exit cycle)."""
+def _loop(trips, depth, ii=1):  # latency of a pipelined loop (one trip is no loop: no exit cycle)
     return depth + ((trips - 1) * ii + LOOP_EXIT_CYCLES if trips > 1 else 0)
 
 
@@ -130,8 +126,7 @@ def _csd_digits(q):
 
 
 def _is_dsp(a_bits, b_bits):
-    lo, hi = np.minimum(a_bits, b_bits), np.maximum(a_bits, b_bits)
-    return (lo >= DSP_MIN_NARROW_BITS) & (hi >= DSP_MIN_WIDE_BITS)
+    return (np.minimum(a_bits, b_bits) >= DSP_MIN_NARROW_BITS) & (np.maximum(a_bits, b_bits) >= DSP_MIN_WIDE_BITS)
 
 
 def _dsp_slices(a_bits, b_bits, part):
@@ -143,8 +138,7 @@ def _dsp_slices(a_bits, b_bits, part):
 
 def _compute_cycles(terms, fam):
     """Pipeline depth of one unrolled multiply + adder tree of `terms` inputs."""
-    levels = max(1, math.ceil(math.log2(max(terms, 2))))
-    return MULT_CYCLES[fam] + math.ceil(levels / ADD_LEVELS_PER_CYCLE[fam])
+    return MULT_CYCLES[fam] + math.ceil(math.ceil(math.log2(max(terms, 2))) / ADD_LEVELS_PER_CYCLE[fam])
 
 
 def _weight_matrix(layer):
@@ -162,7 +156,7 @@ def _resource_kernel(q, a_bits, w_bits, acc_bits, rf, part, fam):
     slices = _dsp_slices(a_bits, w_bits, part) if _is_dsp(a_bits, w_bits) else 0
     mult_lut = 0 if slices else VAR_MULT_LUT_PER_BIT2 * a_bits * w_bits
     word_bits = units * w_bits  # ARRAY_RESHAPE block: one ROM word per cycle, RF words deep
-    in_bram = q.size * w_bits > LUTRAM_MAX_BITS and rf > 1
+    in_bram = rf * min(word_bits, 36) > LUTRAM_MAX_BITS  # a 36-bit ROM column, RF deep
     bram = math.ceil(word_bits / 36) * math.ceil(rf / 512) if in_bram else 0
     rom_lut = 0 if in_bram else word_bits * math.ceil(rf / 64)
     return {"n_mult": q.size, "n_mult_zero_skipped": 0, "multipliers": units, "dsp": units * slices,
@@ -176,12 +170,11 @@ def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, part, fam):
     nz = q != 0
     b_eff = _odd_bits(q)
     on_dsp = nz & _is_dsp(a_bits, b_eff)
-    n_dsp = int(on_dsp.sum())
     slices = max([_dsp_slices(a_bits, int(b), part) for b in np.unique(b_eff[on_dsp])] or [1])
     terms = nz.sum(axis=0) + (bias_q != 0)  # partial sums entering each output's adder tree
     tree_bits = int(np.maximum(terms - 1, 0).sum()) * acc_bits
     fabric_mult = nz & ~on_dsp & (_csd_digits(q) > SHIFTADD_MAX_DIGITS)
-    shared = math.ceil(n_dsp / rf)  # Latency with RF > 1: ALLOCATION limits the DSP products
+    shared = math.ceil(int(on_dsp.sum()) / rf)  # Latency, RF > 1: ALLOCATION shares the DSP products
     lut = tree_bits * ADDER_LUT_PER_BIT + VAR_MULT_LUT_PER_BIT2 * a_bits * int(b_eff[fabric_mult].sum())
     if rf > 1:
         lut += shared * (a_bits + w_bits) * math.ceil(rf / MUX_INPUTS_PER_LUT)
@@ -204,21 +197,19 @@ def _kernel(layer, ctx, copies):
         bias, bias_t = layer.weights.get("bias"), layer.get_attr("bias_t")
         bias_q = _quantize(np.ravel(bias.data), bias_t.precision) if bias is not None and bias_t else np.zeros(1)
         row = _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx["part"], ctx["fam"])
-    for key in ("n_mult", "n_mult_zero_skipped", "multipliers", "dsp", "lut", "ff", "bram_18k"):
-        row[key] *= copies
-    row["mult_width"] = [a_bits, w_bits]
-    return row
+    scaled = {k: row[k] * copies for k in ("n_mult", "n_mult_zero_skipped", "multipliers") + _RESOURCES}
+    return {**row, **scaled, "mult_width": [a_bits, w_bits]}
 
 
 def _line_buffer(layer, fh, fw, n_chan, bits):
-    """ap_shift_reg line buffers ((fh-1) rows x n_chan x bits, in_width deep, in SRL32 LUTs) and
-    the fh x fw x n_chan kernel-window registers of an io_stream convolution or pooling."""
-    srl = (fh - 1) * n_chan * bits * math.ceil(int(layer.get_attr("in_width")) / SRL_DEPTH)
+    """ap_shift_reg line buffers ((fh-1) x n_chan x bits, in_width deep: SRL32) + window registers."""
+    srl = (fh - 1) * n_chan * bits * math.ceil(_pixels(layer, "in", 1) / SRL_DEPTH)
     return srl, fh * fw * n_chan * bits
 
 
-def _pixels(layer, prefix):
-    return int(layer.get_attr(f"{prefix}_height") or 1) * int(layer.get_attr(f"{prefix}_width"))
+def _pixels(layer, prefix, rows=None):  # Pooling1D names its widths n_in / n_out
+    width = int(layer.get_attr(f"{prefix}_width") or layer.get_attr(f"n_{prefix}"))
+    return width * (rows or int(layer.get_attr(f"{prefix}_height") or 1))
 
 
 # ---- layer handlers: each returns the layer's row fields -----------------------------------------
@@ -246,12 +237,14 @@ def _dense(layer, ctx):
     return {**row, "latency_cycles": depth, "ii_cycles": ii}
 
 
-def _elementwise(layer, ctx, lut_each, ff_each=0, dsp_each=0, depth=ACT_DEPTH):
-    """The same small operation on every element: io_stream does one pixel's channels per clock."""
-    var = layer.get_output_variable()
-    stream = ctx["io_type"] == "io_stream"
-    n_par = int(var.shape[-1]) if stream else int(np.prod(var.shape))
-    packs = _packs(var) if stream else 1
+def _lanes(layer, ctx):  # elements at once: a pixel's channels (io_stream), else the whole tensor
+    shape = layer.get_output_variable().shape
+    return int(shape[-1]) if ctx["io_type"] == "io_stream" else int(np.prod(shape))
+
+
+def _elementwise(layer, ctx, lut_each, ff_each=0, dsp_each=0, depth=ACT_DEPTH):  # same op on each element
+    n_par = _lanes(layer, ctx)
+    packs = _packs(layer.get_output_variable()) if ctx["io_type"] == "io_stream" else 1
     lat = _loop(packs, depth)
     return {"dsp": dsp_each * n_par, "lut": lut_each * n_par, "ff": ff_each * n_par,
             "latency_cycles": lat, "ii_cycles": lat if packs > 1 else 1}
@@ -261,8 +254,14 @@ def _activation(layer, ctx):
     act = str(layer.get_attr("activation") or "").lower()
     if act == "linear":
         return _elementwise(layer, ctx, 0, depth=1)
+    if act in TABLE_ACTIVATIONS:  # nnet_activation.h: a ROM lookup per element, 2 reads per BRAM
+        row = _elementwise(layer, ctx, _bits(layer.get_input_variable()), depth=ACT_DEPTH + 1)
+        n_par, rom_bits = _lanes(layer, ctx), _table_bits(layer, "table_t")
+        if rom_bits > LUTRAM_MAX_BITS:
+            return {**row, "bram_18k": math.ceil(n_par / 2) * math.ceil(rom_bits / BRAM18_BITS)}
+        return {**row, "lut": row["lut"] + n_par * rom_bits / 64}  # LUT6 ROM: 64 bits each
     if act != "relu":
-        ctx["assumptions"].append(f"{layer.name}: activation '{act}' costed like a ReLU (no tables)")
+        ctx["assumptions"].append(f"{layer.name}: activation '{act}' costed like a ReLU")
     quantized = "RND" in str(layer.get_output_variable().type.precision.rounding_mode or "").upper()
     in_bits, out_bits = _bits(layer.get_input_variable()), _bits(layer.get_output_variable())
     lut = QRELU_LUT_PER_BIT * in_bits if quantized else RELU_LUT_PER_BIT * out_bits
@@ -271,8 +270,8 @@ def _activation(layer, ctx):
 
 def _batchnorm(layer, ctx):
     """nnet_batchnorm(_stream).h: one scale product and one bias add per channel."""
-    a, s = _bits(layer.get_input_variable()), _bits(layer.get_attr("scale_t")) or 16
-    out = _bits(layer.get_output_variable())
+    a, out = _bits(layer.get_input_variable()), _bits(layer.get_output_variable())
+    s = _bits(layer.get_attr("scale_t")) or 16
     dsp = _dsp_slices(a, s, ctx["part"]) if _is_dsp(a, s) else 0
     lut = (0 if dsp else VAR_MULT_LUT_PER_BIT2 * a * s) + out * ADDER_LUT_PER_BIT
     row = _elementwise(layer, ctx, lut, ff_each=out, dsp_each=dsp, depth=1 + MULT_CYCLES[ctx["fam"]])
@@ -293,32 +292,36 @@ def _pooling(layer, ctx):
     return row
 
 
-def _softmax(layer, ctx):
-    """nnet_activation(_stream).h softmax: exp and 1/sum lookup tables, a product per output."""
+def _softmax(layer, ctx):  # nnet_activation(_stream).h: exp and 1/sum tables, a product per output
     n, fam = int(layer.get_output_variable().shape[-1]), ctx["fam"]
-    size = int(layer.get_attr("table_size") or 1024)
-    tables = [layer.get_attr(k) for k in ("exp_table_t", "inv_table_t")]
-    bram = sum(math.ceil(size * int(t.precision.width) / BRAM18_BITS) for t in tables if t is not None)
-    depth = 4 + MULT_CYCLES[fam] + math.ceil(math.ceil(math.log2(max(n, 2))) / ADD_LEVELS_PER_CYCLE[fam])
+    bram = sum(math.ceil(_table_bits(layer, k) / BRAM18_BITS) for k in ("exp_table_t", "inv_table_t"))
+    depth = 3 + _compute_cycles(n, fam)  # read, exp lookup, sum, 1/sum lookup, product, write
     return {"dsp": n, "lut": SOFTMAX_LUT_PER_INPUT * n, "ff": SOFTMAX_FF_PER_INPUT * n,
             "bram_18k": bram * SOFTMAX_TABLE_COPIES, "latency_cycles": depth, "ii_cycles": depth,
             "n_mult": n, "multipliers": n, "mult_width": [18, 18]}
 
 
-def _free(layer, ctx):
-    """Input port; Flatten/Reshape alias the stream (io_stream) or are wiring (io_parallel)."""
+def _table_bits(layer, key):  # ROM bits of a lookup table
+    return int(layer.get_attr("table_size") or 1024) * (_bits(layer.get_attr(key)) or 18)
+
+
+def _free(layer, ctx):  # Input port; Flatten/Reshape alias the stream (io_stream) or are wiring
     return {"process": False}
+
+
+def _padding(layer, ctx):  # nnet_padding_stream.h: forwards pixels and inserts zeros, 1 per clock
+    return _elementwise(layer, ctx, 0)
 
 
 _HANDLERS = {
     "Dense": _dense, "Conv1D": _conv, "Conv2D": _conv, "Conv2DBatchnorm": _conv, "PointwiseConv1D": _conv,
     "PointwiseConv2D": _conv, "BatchNormalization": _batchnorm, "Activation": _activation, "ReLU": _activation,
-    "Softmax": _softmax, "Pooling1D": _pooling, "Pooling2D": _pooling, "Input": _free, "Reshape": _free}
+    "Softmax": _softmax, "Pooling1D": _pooling, "Pooling2D": _pooling, "Input": _free, "Reshape": _free,
+    "ZeroPadding1D": _padding, "ZeroPadding2D": _padding}
 
 
 def _fifo(var):
-    """One FIFO per channel (Vivado HLS 2020.1 splits the packed struct), as deep as hls4ml's
-    stream pragma (default: the tensor's pixel count)."""
+    """A FIFO per channel (Vivado HLS 2020.1 splits the packed struct), hls4ml's depth (pixels)."""
     pragma = getattr(var, "pragma", None)
     depth = int(pragma[1]) if isinstance(pragma, tuple) and pragma[1] else _packs(var)
     n, bits = int(var.shape[-1]), _bits(var)
@@ -350,9 +353,8 @@ def _layer_row(layer, ctx):
 
 
 def _stream_timing(layers, rows):
-    """Dataflow of streaming processes: the first one sets the pace (one input pixel per clock);
-    each later process adds the delay of its last element (its latency less its streaming length).
-    The top adds one cycle of dataflow start/done handshake (fixtures: 1027 -> 1028, 7 -> 8)."""
+    """Dataflow: the first process sets the pace; each later one adds the delay of its last element
+    (latency less streaming length); +1 for the top's start/done handshake (fixtures: 1027 -> 1028)."""
     procs = [(layer, r) for layer, r in zip(layers, rows) if r["latency_cycles"]]
     if not procs:
         return 1, 1
@@ -371,17 +373,14 @@ def estimate(hls_model) -> dict:
     io_type = cfg.get_config_value("IOType") or "io_parallel"
     clock = float(cfg.get_config_value("ClockPeriod") or 5)
     model_cfg = (cfg.get_config_value("HLSConfig") or {}).get("Model", {})
-    ctx = {"part": part, "fam": "7series" if part["dsp_slice"] == "DSP48E1" else "ultrascale",
-           "io_type": io_type, "outputs": set(hls_model.outputs), "assumptions": [
-               "Latency strategy weights are constants: exactly-zero products removed, short "
-               "constants as shift-and-add in LUTs",
-               f"DSP when the narrower operand has >= {DSP_MIN_NARROW_BITS} bits and the wider >= "
-               f"{DSP_MIN_WIDE_BITS} (a constant by its odd part)",
-               "resources model Vivado post-synthesis; latency/II model the HLS C-synthesis report",
-               "LUT/FF coefficients fitted to two SVHN CNN fixtures (Vivado HLS 2020.1, xcu250)"]}
+    notes = ["Latency-strategy weights are constants: zero products removed, short constants shift-and-add",
+             f"DSP if the narrower operand has >= {DSP_MIN_NARROW_BITS} b and the wider >= {DSP_MIN_WIDE_BITS} b",
+             "resources: Vivado post-synthesis; latency/II: HLS C synthesis (Vivado HLS 2020.1 style)",
+             "LUT/FF coefficients fitted to two SVHN CNN fixtures (xcu250, 5 ns)"]
     if io_type == "io_stream":
-        ctx["assumptions"].append("io_stream: a FIFO per channel with hls4ml's depths; FIFOs of "
-                                  f"<= {LUTRAM_MAX_BITS} bits in SRL/LUTs, larger ones in BRAM")
+        notes.append(f"io_stream: a FIFO per channel, hls4ml depths; <= {LUTRAM_MAX_BITS} b in SRL, else BRAM")
+    ctx = {"part": part, "fam": "7series" if part["dsp_slice"] == "DSP48E1" else "ultrascale",
+           "io_type": io_type, "outputs": set(hls_model.outputs), "assumptions": notes}
     layers = list(hls_model.get_layers())
     rows = [_layer_row(layer, ctx) for layer in layers]
     if io_type == "io_stream":
@@ -389,8 +388,8 @@ def estimate(hls_model) -> dict:
     else:  # io_parallel: the top function is one pipeline through all layers
         latency, ii = sum(r["latency_cycles"] for r in rows) + 1, max([1] + [r["ii_cycles"] for r in rows])
     for row in rows:
-        row.update({k: int(round(row[k])) for k in ("lut", "ff", "dsp", "bram_18k")})
-    total = {k: sum(r[k] for r in rows) for k in ("dsp", "lut", "ff", "bram_18k")}
+        row.update({k: int(round(row[k])) for k in _RESOURCES})
+    total = {k: sum(r[k] for r in rows) for k in _RESOURCES}
     total.update(uram=0, latency_cycles=int(latency), latency_ns=round(latency * clock, 3), ii_cycles=int(ii))
     available = {k: part[k] for k in ("dsp", "lut", "ff", "bram_18k", "uram")}
     util = {k: round(100.0 * total[k] / available[k], 2) if available[k] else None for k in available}

@@ -51,14 +51,27 @@ def _performance(s):
             + _table(["class", *perf], eff) + "\n\n" + "\n\n".join(binned) + "\n\n" + plots)
 
 
+def _synthesis(syn: dict) -> str:
+    if not syn.get("vendor_tool"):
+        return f"No vendor figures: {syn.get('message', '')}"
+    rows = []
+    for variant, rep in syn["variants"].items():
+        res, post = rep.get("resources") or {}, rep.get("post_synthesis") or {}
+        rows.append([variant, rep["source"], rep["latency"]["max_cycles"], rep["interval"]["max_cycles"],
+                     rep["clock"]["estimated_ns"], *[(res.get(k) or {}).get("used") for k in ("LUT", "FF", "DSP", "BRAM_18K")],
+                     *[(post.get(k) or {}).get("used") for k in ("LUT", "FF", "DSP", "BRAM_36K_tiles")]])
+    return (f"vendor tool `{syn['vendor_tool']}` (figures from its reports):\n\n"
+            + _table(["variant", "source", "latency (cycles)", "II", "est. clock (ns)", "csynth LUT", "csynth FF",
+                      "csynth DSP", "csynth BRAM_18K", "synth LUT", "synth FF", "synth DSP", "synth BRAM tiles"], rows))
+
+
 def render(s: dict) -> str:
     ds, cs, cf = s["dataset"], s["csim"], s["csim_float"]
     layer_rows = [[r["name"], r["weight_type"], r["bias_type"], r["accum_type"], r["result_type"],
                    r["n_weights"], r["sparsity"]] for r in s["layers"]]
     cmp_rows = [[r["baseline"], r["baseline_auc"], r["cnn_auc"], r["cnn_better"]] for r in s["baseline_comparison"]]
     syn = s["synthesis"]
-    synth_txt = (f"Vendor tool `{syn['vendor_tool']}` ran; reports are in the firmware projects."
-                 if syn.get("vendor_tool") else f"No vendor figures: {syn.get('message', '')}")
+    synth_txt = _synthesis(syn)
     verdict = "**bit-exact on every test sample**" if cs["bit_exact_fraction"] == 1.0 else (
         f"**NOT bit-exact**: {cs['n_mismatched']} samples differ; first diverging layer "
         f"`{cs.get('first_mismatch_layer')}` ({cs.get('diagnosis')})")
@@ -108,5 +121,7 @@ Quantized+pruned firmware vs QKeras on the same quantized inputs: {verdict}.
 - hls4ml settings: backend {s['firmware']['hls']['backend']}, part `{s['firmware']['hls']['part']}`,
   clock {s['firmware']['hls']['clock_period_ns']} ns, {s['firmware']['hls']['io_type']},
   strategy {s['firmware']['hls']['strategy']}, reuse factor {s['firmware']['hls']['reuse_factor']}
-- synthesis: {synth_txt}
+
+## Synthesis
+{synth_txt}
 """

@@ -19,9 +19,9 @@ def home(tmp_path, monkeypatch):
     return tmp_path
 
 
-def run_cli(*args, home=None, timeout=1200):
+def run_cli(*args, home=None, timeout=1200, env=None):
     """Run `l1cnn` as a user would, in a fresh process; returns CompletedProcess."""
-    env = dict(os.environ)
+    env = {**os.environ, **(env or {})}
     if home is not None:
         env["L1CNN_HOME"] = str(home)
     return subprocess.run([sys.executable, "-m", "l1cnn.cli", *map(str, args)], capture_output=True, text=True,

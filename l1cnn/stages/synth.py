@@ -6,6 +6,7 @@ estimates are a separate, clearly labelled source).
 
 from l1cnn import paths, stamp
 from l1cnn.atomic import write_json
+from l1cnn.errors import UserError
 from l1cnn.log import info
 from l1cnn.stages.convert import FIRMWARE_VARIANTS, convert_key
 
@@ -15,7 +16,8 @@ def synth_path(cfg):
 
 
 def run(cfg, force=False, logic_synthesis=False) -> dict:
-    from hls.synth import VENDOR_TOOLS, build, find_vendor_tool
+    from hls.reports import ReportError
+    from hls.synth import VENDOR_COMMANDS, SynthesisError, build, find_vendor_tool
 
     name = cfg["name"]
     for variant in FIRMWARE_VARIANTS:
@@ -28,15 +30,22 @@ def run(cfg, force=False, logic_synthesis=False) -> dict:
         return {}
     if tool is None:
         result = {"vendor_tool": None, "source": None,
-                  "message": f"no vendor HLS tool found on PATH (looked for {', '.join(VENDOR_TOOLS)}); "
+                  "message": f"no vendor HLS tool found on PATH (looked for {', '.join(VENDOR_COMMANDS)}); "
                              f"no synthesis figures were produced"}
         info("synth", f"{name}: {result['message']}")
     else:
-        result = {"vendor_tool": tool, "source": tool.split("_")[0], "variants": {}}
+        result = {"vendor_tool": tool, "variants": {}}
         for variant in FIRMWARE_VARIANTS:
             project = paths.firmware_dir(name, variant)
-            info("synth", f"{name}/{variant}: running {tool} C synthesis on {project}")
-            result["variants"][variant] = build(project, logic_synthesis)
+            info("synth", f"{name}/{variant}: running {tool} on {project}"
+                          f"{' (C and logic synthesis)' if logic_synthesis else ' (C synthesis)'}")
+            try:
+                result["variants"][variant] = build(project, tool, logic_synthesis)
+            except (SynthesisError, ReportError) as e:
+                raise UserError(str(e)) from None
+            lat = result["variants"][variant]["latency"]
+            info("synth", f"{name}/{variant}: {result['variants'][variant]['source']} reports latency "
+                          f"{lat['max_cycles']} cycles, II {result['variants'][variant]['interval']['max_cycles']}")
     write_json(out, result)
     stamp.write(out, key)
     return result
