@@ -353,16 +353,16 @@ def _layer_row(layer, ctx):
 
 
 def _stream_timing(layers, rows):
-    """Dataflow: the first process sets the pace; each later one adds the delay of its last element
-    (latency less streaming length); +1 for the top's start/done handshake (fixtures: 1027 -> 1028)."""
-    procs = [(layer, r) for layer, r in zip(layers, rows) if r["latency_cycles"]]
-    if not procs:
-        return 1, 1
-    total = procs[0][1]["latency_cycles"]
-    for layer, r in procs[1:]:
-        beats = _stream_packs(layer) * int(layer.get_attr("reuse_factor") or 1)
-        total += max(r["latency_cycles"] - (beats - 1), 1)
-    return total + 1, max(r["ii_cycles"] for _, r in procs) + 1
+    """Dataflow of concurrent processes: the last element leaves a process its tail (latency less
+    streaming time) after leaving the one before, and no earlier than the process's own latency.
+    The top adds a start/done handshake cycle (fixtures: 1027 -> II 1028, 7 -> 8)."""
+    done, ii = 0, 0
+    for layer, r in zip(layers, rows):
+        if r["latency_cycles"]:
+            streaming = (_stream_packs(layer) - 1) * int(layer.get_attr("reuse_factor") or 1)
+            done = max(done + max(r["latency_cycles"] - streaming, 1), r["latency_cycles"])
+            ii = max(ii, r["ii_cycles"])
+    return done + 1, ii + 1
 
 
 def estimate(hls_model) -> dict:

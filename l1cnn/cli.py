@@ -70,6 +70,14 @@ def build_parser():
     v.add_argument("--reuse-factor", type=_positive_int, default=1)
     v.add_argument("--output-dir", help="keep the generated HLS project here (default: a temporary directory)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
+    es = sub.add_parser("estimate", help="offline resource/latency estimate of a saved model's hls4ml firmware")
+    es.add_argument("model_file", help="a saved Keras/QKeras model (.h5 or .keras)")
+    es.add_argument("--io-type", choices=("io_parallel", "io_stream"), default="io_parallel")
+    es.add_argument("--strategy", choices=("Latency", "Resource"), default="Latency")
+    es.add_argument("--reuse-factor", type=_positive_int, default=1)
+    es.add_argument("--part", default="xcvu13p-flga2577-2-e")
+    es.add_argument("--clock-period", type=float, default=5.0, help="ns")
+    es.add_argument("--json", action="store_true", help="print one JSON object")
     pr = sub.add_parser("parse-report", help="read Vivado/Vitis HLS and Vivado synthesis reports into one schema")
     pr.add_argument("path", help="an HLS project directory, or a *_csynth.xml, *_csynth.rpt or vivado_synth.rpt file")
     pr.add_argument("--json", action="store_true", help="print one JSON object")
@@ -87,6 +95,10 @@ def run(argv) -> int:
         from l1cnn.verify import main as verify_main
 
         return verify_main(args)
+    if args.command == "estimate":
+        from l1cnn.estimate_cli import main as estimate_main
+
+        return estimate_main(args)
     if args.command == "parse-report":
         from l1cnn.report_cli import main as parse_report_main
 

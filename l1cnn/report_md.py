@@ -51,6 +51,17 @@ def _performance(s):
             + _table(["class", *perf], eff) + "\n\n" + "\n\n".join(binned) + "\n\n" + plots)
 
 
+def _resources(s: dict) -> str:
+    rows = [[variant, r["source"], r["latency_cycles"], r["latency_ns"], r["ii_cycles"], r["lut"], r["ff"], r["dsp"],
+             r["bram_18k"]] for variant, r in s.get("resources", {}).items()]
+    if not rows:
+        return "No resource figures (run `make synth`)."
+    return ("Every figure carries its source: `estimate` is l1cnn's offline model of the hls4ml implementation "
+            "(hls/estimate.py), a tool name means the tool's own report.\n\n"
+            + _table(["variant", "source", "latency (cycles)", "latency (ns)", "II (cycles)", "LUT", "FF", "DSP",
+                      "BRAM_18K"], rows))
+
+
 def _synthesis(syn: dict) -> str:
     if not syn.get("vendor_tool"):
         return f"No vendor figures: {syn.get('message', '')}"
@@ -121,6 +132,9 @@ Quantized+pruned firmware vs QKeras on the same quantized inputs: {verdict}.
 - hls4ml settings: backend {s['firmware']['hls']['backend']}, part `{s['firmware']['hls']['part']}`,
   clock {s['firmware']['hls']['clock_period_ns']} ns, {s['firmware']['hls']['io_type']},
   strategy {s['firmware']['hls']['strategy']}, reuse factor {s['firmware']['hls']['reuse_factor']}
+
+## Resources and latency
+{_resources(s)}
 
 ## Synthesis
 {synth_txt}

@@ -16,8 +16,7 @@ from tqdm import tqdm
 from l1cnn.atomic import write_json
 
 IO_TYPES = ("io_parallel", "io_stream")
-HLS = {"backend": "Vitis", "part": "xcvu13p-flga2577-2-e", "clock_period_ns": 5.0, "strategy": "Latency",
-       "reuse_factor": 1}
+HLS = {"backend": "Vitis", "part": "xcvu13p-flga2577-2-e", "clock_period_ns": 5.0}
 
 
 def check(seed: int) -> list[dict]:
@@ -32,16 +31,23 @@ def check(seed: int) -> list[dict]:
 
     d = draw(seed)
     y_keras = d.model.predict(d.inputs, verbose=0)
+    rng = np.random.default_rng([seed, 0x11])
     rows = []
     for io_type in IO_TYPES:
-        hls = dict(HLS, io_type=io_type)
+        # io_parallel keeps the trigger setting; io_stream also exercises Resource and reuse factors > 1
+        strategy, rf = ("Latency", 1) if io_type == "io_parallel" else (str(rng.choice(["Latency", "Resource"])),
+                                                                         int(rng.choice([1, 2, 4])))
+        hls = dict(HLS, io_type=io_type, strategy=strategy, reuse_factor=rf)
         with tempfile.TemporaryDirectory(prefix="l1cnn-sweep-") as tmp, _quiet():
             hls_model = to_hls(d.model, hls, tmp, exact=True)
             hls_model.compile()
             y_hls = hls_model.predict(d.inputs)
             types = {l.name: {k: str(v.precision) for k, v in l.types.items()} for l in hls_model.get_layers()}
+            used_rf = sorted({int(l.get_attr("reuse_factor")) for l in hls_model.get_layers()
+                              if l.get_attr("reuse_factor") is not None})
         res = agreement(y_keras, y_hls)
-        res.update(seed=seed, io_type=io_type, model=d.description, first_mismatch_layer=None)
+        res.update(seed=seed, io_type=io_type, strategy=strategy, reuse_factor=rf, reuse_factors_used=used_rf,
+                   model=d.description, first_mismatch_layer=None)
         if res["n_mismatched"]:
             bad = np.flatnonzero(np.any(np.asarray(y_keras).reshape(len(y_keras), -1)
                                         != np.asarray(y_hls).reshape(len(y_keras), -1), axis=1))
@@ -75,6 +81,7 @@ def main(args) -> int:
           + (f"; results in {args.out}" if args.out else ""))
     for r in s["results"]:
         if r["bit_exact_fraction"] < 1.0:
-            print(f"  seed {r['seed']} {r['io_type']}: {r['bit_exact_fraction']:.4f} exact, first diverging layer "
+            print(f"  seed {r['seed']} {r['io_type']} {r['strategy']} RF {r['reuse_factor']}: "
+                  f"{r['bit_exact_fraction']:.4f} exact, first diverging layer "
                   f"{r['first_mismatch_layer']} ({json.dumps(r.get('diagnosis'))})")
     return 0 if s["all_bit_exact"] else 1

@@ -40,6 +40,11 @@ def test_report_keys_and_bit_exactness(pipeline):
     assert 0.3 < s["sparsity"]["overall"] < 0.8  # target 0.5, reached on the quantized weights
     assert [r["name"] for r in s["layers"]][:3] == ["conv1", "relu1", "avgpool1"]
     assert s["synthesis"]["vendor_tool"] is None and "no vendor HLS tool found" in s["synthesis"]["message"]
+    for variant in ("pruned", "float"):  # without a vendor tool: the offline estimate, labelled as such
+        r = s["resources"][variant]
+        assert r["source"] == "estimate" and r["ii_cycles"] >= 1 and r["latency_cycles"] >= r["ii_cycles"]
+        assert r["lut"] > 0 and r["dsp"] >= 0
+    assert s["resources"]["pruned"]["lut"] < s["resources"]["float"]["lut"]  # 4-6 bit vs 16 bit arithmetic
     for f in ("report.md", "roc.png"):
         assert (home / "reports/tiny_jet" / f).stat().st_size > 500
     for variant in ("pruned", "float"):
@@ -120,6 +125,8 @@ def test_vendor_synthesis_path_with_a_stand_in_tool(pipeline, tmp_path):
         assert (copy / "firmware_projects/tiny_jet" / variant / "build_stdout.log").exists()
     r = run_cli("report", "--model", TINY, home=copy, env=env)
     assert r.returncode == 0 and "vitis_hls" in (copy / "reports/tiny_jet/report.md").read_text()
+    res = json.loads((copy / "reports/tiny_jet/summary.json").read_text())["resources"]["pruned"]
+    assert res["source"] == "vivado_hls" and res["ii_cycles"] == 8 and res["dsp"] == 73
 
     r = run_cli("synth", "--force", "--model", TINY, home=copy, env={**env, "L1CNN_FAKE_FAIL": "1"})
     assert r.returncode == 2 and "vitis_hls failed" in r.stderr and "build_stdout.log" in r.stderr

@@ -90,6 +90,29 @@ def _plots(out, cfg, gen, arrays, labels, features, perf, baselines, n_test):
     return written
 
 
+def resources_block(synth: dict) -> dict:
+    """Per firmware variant, the headline figures in one schema, each with the source it came from."""
+    out = {}
+    for variant, rep in (synth.get("variants") or {}).items():  # vendor reports
+        post, res = rep.get("post_synthesis") or {}, rep.get("resources") or {}
+        take = post if post.get("LUT") else res
+
+        def used(d, k):
+            return (d.get(k) or {}).get("used")
+        out[variant] = {"source": rep["source"] + ("+vivado" if post.get("LUT") else ""),
+                        "latency_cycles": rep["latency"]["max_cycles"], "latency_ns": rep["latency"]["max_ns"],
+                        "ii_cycles": rep["interval"]["max_cycles"], "lut": used(take, "LUT"), "ff": used(take, "FF"),
+                        "dsp": used(take, "DSP"), "bram_18k": used(res, "BRAM_18K"),
+                        "bram_36k_tiles": used(post, "BRAM_36K_tiles")}
+    for variant, est in (synth.get("estimates") or {}).items():
+        t = est["total"]
+        out[variant] = {"source": "estimate", "latency_cycles": t["latency_cycles"], "latency_ns": t["latency_ns"],
+                        "ii_cycles": t["ii_cycles"], "lut": round(t["lut"]), "ff": round(t["ff"]), "dsp": t["dsp"],
+                        "bram_18k": t["bram_18k"], "bram_36k_tiles": None, "part": est["part"],
+                        "utilization_percent": est["utilization_percent"]}
+    return out
+
+
 def run(cfg, force=False) -> dict:
     name = cfg["name"]
     ckey = csim_key(cfg)
@@ -133,6 +156,7 @@ def run(cfg, force=False) -> dict:
         "csim_float": csim["float"],
         "firmware": {"project": paths.shown(paths.firmware_dir(name, "pruned")),
                      "float_project": paths.shown(paths.firmware_dir(name, "float")), "hls": cfg["hls"]},
+        "resources": resources_block(synth),
         "synthesis": synth,
     }
     if validation is not None:

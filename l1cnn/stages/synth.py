@@ -11,6 +11,9 @@ from l1cnn.log import info
 from l1cnn.stages.convert import FIRMWARE_VARIANTS, convert_key
 
 
+SCHEMA = 2  # bump when synth.json changes shape, so older results are redone (2: offline estimates)
+
+
 def synth_path(cfg):
     return paths.artifact_dir(cfg["name"]) / "synth.json"
 
@@ -23,16 +26,26 @@ def run(cfg, force=False, logic_synthesis=False) -> dict:
     for variant in FIRMWARE_VARIANTS:
         stamp.require(paths.firmware_dir(name, variant), f"{variant} firmware project", f"make convert MODEL={name}")
     tool = find_vendor_tool()
-    key = stamp.make_key("synth", [convert_key(cfg, v) for v in FIRMWARE_VARIANTS], tool, logic_synthesis)
+    key = stamp.make_key("synth", SCHEMA, [convert_key(cfg, v) for v in FIRMWARE_VARIANTS], tool, logic_synthesis)
     out = synth_path(cfg)
     if not force and stamp.is_current(out, key):
         info("synth", f"{name}: synthesis results are up to date")
         return {}
     if tool is None:
-        result = {"vendor_tool": None, "source": None,
+        from l1cnn.estimate_cli import estimate_model
+        from models import io
+
+        result = {"vendor_tool": None,
                   "message": f"no vendor HLS tool found on PATH (looked for {', '.join(VENDOR_COMMANDS)}); "
-                             f"no synthesis figures were produced"}
+                             f"the figures are l1cnn's offline estimate, not a synthesis result",
+                  "estimates": {}}
         info("synth", f"{name}: {result['message']}")
+        for variant in FIRMWARE_VARIANTS:
+            est = estimate_model(io.load(paths.keras_model(name, variant)), cfg["hls"])
+            result["estimates"][variant] = est
+            t = est["total"]
+            info("synth", f"{name}/{variant}: estimate: latency {t['latency_cycles']} cycles, II {t['ii_cycles']}, "
+                          f"LUT {t['lut']:.0f}, DSP {t['dsp']}")
     else:
         result = {"vendor_tool": tool, "variants": {}}
         for variant in FIRMWARE_VARIANTS:

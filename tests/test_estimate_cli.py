@@ -1,0 +1,24 @@
+"""`l1cnn estimate` on a saved model: figures labelled as an estimate, one-line errors for bad input."""
+
+import json
+
+from tests.conftest import run_cli
+from tests.test_bit_exact import random_model
+
+
+def test_estimate_command(tmp_path):
+    random_model(3).save(tmp_path / "m.h5")
+    r = run_cli("estimate", tmp_path / "m.h5", "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    e = json.loads(r.stdout)
+    assert e["source"] == "estimate" and e["part"].startswith("xcvu13p")
+    assert e["total"]["ii_cycles"] >= 1 and e["total"]["lut"] > 0 and len(e["layers"]) > 3
+    r = run_cli("estimate", tmp_path / "m.h5", "--io-type", "io_stream", "--strategy", "Resource",
+                "--reuse-factor", "3", "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    e = json.loads(r.stdout)
+    assert e["reuse_factor_requested"] == 3 and e["io_type"] == "io_stream"
+    if e["reuse_factors_used"] != [3]:  # hls4ml silently replaces invalid ones: l1cnn must say so
+        assert "replaced reuse factor 3" in e["reuse_factor_note"]
+    r = run_cli("estimate", tmp_path / "m.h5", "--part", "xc9zz999")
+    assert r.returncode == 2 and "unknown FPGA part 'xc9zz999'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
