@@ -81,9 +81,13 @@ def write_project(model, hls: dict, output_dir: Path, exact: bool, stamp: str) -
     return settings
 
 
+def layer_types(hls_model) -> dict:
+    """{layer: {'result_t': 'fixed<18,5,...>', ...}}: every type hls4ml will write into the firmware."""
+    return {layer.name: {k: str(v.precision) for k, v in layer.types.items()} for layer in hls_model.get_layers()}
+
+
 def _settings(hls_model, hls, exact):
-    types = {layer.name: {k: str(v.precision) for k, v in layer.types.items()}
-             for layer in hls_model.get_layers()}
+    types = layer_types(hls_model)
     settings = {"project_name": PROJECT_NAME, "hls": hls, "exact_types": exact,
                 "input_type": next(iter(types.values()))["result_t"],
                 "layer_types": types}

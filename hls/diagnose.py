@@ -66,3 +66,13 @@ def first_divergence(model, hls_settings: dict, x: np.ndarray, hls_kwargs: dict)
             "looks_like": kind,
         }
     return None
+
+
+def diagnose_mismatches(model, y_keras, y_hls, x, layer_types: dict, hls_kwargs: dict, max_samples=64) -> dict | None:
+    """first_divergence() on (up to max_samples of) the samples whose outputs differ; None if none differ."""
+    k = np.asarray(y_keras).reshape(len(x), -1)
+    h = np.asarray(y_hls).reshape(len(x), -1)
+    bad = np.flatnonzero(np.any(k != h, axis=1))
+    if not len(bad):
+        return None
+    return first_divergence(model, {"layer_types": layer_types}, x[bad[:max_samples]], hls_kwargs)

@@ -24,9 +24,9 @@ def check(seed: int) -> list[dict]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import numpy as np
 
-    from hls.convert import _quiet, to_hls
+    from hls.convert import _quiet, layer_types, to_hls
     from hls.csim import agreement
-    from hls.diagnose import first_divergence
+    from hls.diagnose import diagnose_mismatches
     from models.random_cnn import draw
 
     d = draw(seed)
@@ -42,16 +42,14 @@ def check(seed: int) -> list[dict]:
             hls_model = to_hls(d.model, hls, tmp, exact=True)
             hls_model.compile()
             y_hls = hls_model.predict(d.inputs)
-            types = {l.name: {k: str(v.precision) for k, v in l.types.items()} for l in hls_model.get_layers()}
+            types = layer_types(hls_model)
             used_rf = sorted({int(l.get_attr("reuse_factor")) for l in hls_model.get_layers()
                               if l.get_attr("reuse_factor") is not None})
         res = agreement(y_keras, y_hls)
         res.update(seed=seed, io_type=io_type, strategy=strategy, reuse_factor=rf, reuse_factors_used=used_rf,
                    model=d.description, first_mismatch_layer=None)
         if res["n_mismatched"]:
-            bad = np.flatnonzero(np.any(np.asarray(y_keras).reshape(len(y_keras), -1)
-                                        != np.asarray(y_hls).reshape(len(y_keras), -1), axis=1))
-            diag = first_divergence(d.model, {"layer_types": types}, d.inputs[bad[:32]], dict(hls=hls, exact=True))
+            diag = diagnose_mismatches(d.model, y_keras, y_hls, d.inputs, types, dict(hls=hls, exact=True), 32)
             res.update(first_mismatch_layer=diag and diag["layer"], diagnosis=diag)
         rows.append(res)
     return rows

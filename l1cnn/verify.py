@@ -42,9 +42,9 @@ def load_inputs(path, model) -> np.ndarray:
 def verify(model_path, inputs_path, io_type="io_parallel", strategy="Latency", reuse_factor=1,
            output_dir=None) -> dict:
     from hls import precision
-    from hls.convert import to_hls
+    from hls.convert import layer_types, to_hls
     from hls.csim import agreement
-    from hls.diagnose import first_divergence
+    from hls.diagnose import diagnose_mismatches
     from models import io
 
     model = io.load(model_path)
@@ -61,14 +61,13 @@ def verify(model_path, inputs_path, io_type="io_parallel", strategy="Latency", r
         used_rf = sorted({int(l.get_attr("reuse_factor", 1)) for l in hls_model.get_layers()
                           if l.get_attr("reuse_factor") is not None})
         y_hls = hls_model.predict(x)
-        types = {l.name: {k: str(v.precision) for k, v in l.types.items()} for l in hls_model.get_layers()}
+        types = layer_types(hls_model)
     y_keras = model.predict(x, batch_size=4096, verbose=0)
     res = agreement(y_keras, y_hls)
     res.update(io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, reuse_factors_used=used_rf,
                first_mismatch_layer=None, diagnosis=None)
     if res["n_mismatched"]:
-        bad = np.flatnonzero(np.any(np.asarray(y_keras).reshape(len(x), -1) != np.asarray(y_hls).reshape(len(x), -1), 1))
-        diag = first_divergence(model, {"layer_types": types}, x[bad[:64]], dict(hls=hls, exact=True))
+        diag = diagnose_mismatches(model, y_keras, y_hls, x, types, dict(hls=hls, exact=True))
         res.update(first_mismatch_layer=diag["layer"] if diag else None, diagnosis=diag)
     return res
 

@@ -7,7 +7,7 @@ import tensorflow as tf
 from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
 
 from hls import precision
-from hls.convert import to_hls
+from hls.convert import layer_types, to_hls
 from hls.csim import agreement
 from hls.diagnose import first_divergence
 from quantize.formats import FixedFormat
@@ -82,9 +82,7 @@ def test_too_narrow_accumulator_is_diagnosed(tmp_path, monkeypatch):
     hls_model.compile()
     res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
     assert res["bit_exact_fraction"] < 1.0
-    settings = {"layer_types": {l.name: {k: str(v.precision) for k, v in l.types.items()}
-                                for l in hls_model.get_layers()}}
-    diag = first_divergence(model, settings, x, kwargs)
+    diag = first_divergence(model, {"layer_types": layer_types(hls_model)}, x, kwargs)
     assert diag["layer"] == "c2" and diag["looks_like"] == "overflow/saturation", diag
 
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 import tensorflow as tf
-from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+from qkeras import QActivation, QConv2D, QDense, quantized_bits
 
 from tests.conftest import run_cli
 from tests.test_bit_exact import inputs, random_model
@@ -64,3 +64,30 @@ def test_unsupported_fails_fast_with_a_named_reason(tmp_path, build, needle):
     assert r.returncode == 2
     line = r.stderr.strip().splitlines()[-1]
     assert needle in line and "Traceback" not in r.stderr, r.stderr[-1500:]
+
+
+def test_verify_reports_a_mismatch_with_its_first_layer(saved, monkeypatch, capsys):
+    """Break one rule on purpose (conv c1's accumulator loses 4 integer bits): exit 1, layer named."""
+    import argparse
+
+    from hls import precision
+    from l1cnn import verify
+    from quantize.formats import FixedFormat
+
+    real = precision.derive
+
+    def narrowed(m):
+        types = real(m)
+        acc = FixedFormat.parse(types["c1"]["accum"])
+        bad = FixedFormat(acc.width - 4, acc.integer - 4, True).hls_type()
+        types["c1"].update(accum=bad, result=bad)
+        types["c1_linear"]["result"] = bad
+        return types
+
+    monkeypatch.setattr(precision, "derive", narrowed)
+    args = argparse.Namespace(model_file=saved / "model.h5", inputs=saved / "x.npy", io_type="io_parallel",
+                              strategy="Latency", reuse_factor=1, output_dir=None, json=True)
+    assert verify.main(args) == 1
+    res = json.loads(capsys.readouterr().out)
+    assert res["bit_exact_fraction"] < 1.0 and res["first_mismatch_layer"] == "c1"
+    assert res["diagnosis"]["looks_like"] == "overflow/saturation" and res["diagnosis"]["n_values_differing"] > 0

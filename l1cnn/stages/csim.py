@@ -40,7 +40,8 @@ def run(cfg, force=False) -> dict:
     import json
 
     from hls.csim import agreement, simulate
-    from hls.diagnose import first_divergence
+    from hls.convert import SETTINGS_FILE
+    from hls.diagnose import diagnose_mismatches
     from models import io
 
     test = dataset.load(cfg, "test")
@@ -59,10 +60,9 @@ def run(cfg, force=False) -> dict:
         res["bit_exact_required"] = FIRMWARE_VARIANTS[variant]
         res["first_mismatch_layer"] = None
         if res["n_mismatched"] and FIRMWARE_VARIANTS[variant]:
-            bad = np.flatnonzero(np.any(logits[f"keras_{variant}"] != logits[f"csim_{variant}"], axis=1))
-            settings = json.loads((project / "l1cnn_hls_settings.json").read_text())
-            diag = first_divergence(model, settings, x[bad[:MAX_TRACED_SAMPLES]],
-                                    dict(hls=cfg["hls"], exact=True))
+            types = json.loads((project / SETTINGS_FILE).read_text())["layer_types"]
+            diag = diagnose_mismatches(model, logits[f"keras_{variant}"], logits[f"csim_{variant}"], x, types,
+                                       dict(hls=cfg["hls"], exact=True), MAX_TRACED_SAMPLES)
             res["diagnosis"] = diag
             res["first_mismatch_layer"] = diag["layer"] if diag else None
         results[variant] = res
