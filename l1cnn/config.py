@@ -210,7 +210,7 @@ def _check_architecture(c, layers, n_classes):
 def validate(cfg: dict, source: str) -> dict:
     c = _Checker(source)
     top = ("name", "description", "classes", "dataset", "input", "architecture", "quantization",
-           "training", "pruning", "hls")
+           "training", "pruning", "hls", "budget")
     c.section(cfg, "", top)
     name = c.get(cfg, "name", "")
     if not isinstance(name, str) or not name.isidentifier():
@@ -250,6 +250,11 @@ def validate(cfg: dict, source: str) -> dict:
     c.choice(h, "io_type", "hls", IO_TYPES)
     c.choice(h, "strategy", "hls", STRATEGIES)
     c.integer(h, "reuse_factor", "hls", 1, 4096)
+
+    b = c.section(c.get(cfg, "budget", ""), "budget", ("latency_ns", "rate_mhz", "resource_share"))
+    c.number(b, "latency_ns", "budget", 0.0, lo_open=True)
+    c.number(b, "rate_mhz", "budget", 0.0, 1000.0, lo_open=True)
+    c.number(b, "resource_share", "budget", 0.0, 1.0, lo_open=True)
     return cfg
 
 

@@ -68,3 +68,34 @@ def binned_auc_plot(path, series: dict, title: str) -> None:
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
     _save(fig, path)
+
+
+def layer_resources_plot(path, per_variant: dict, title: str) -> None:
+    """per_variant: {variant: [{"name", "lut", "dsp", "latency_cycles"}]}; LUT and DSP bars per layer, and the
+    latency breakdown (cycles per layer, stacked in pipeline order)."""
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), dpi=100)
+    variants = list(per_variant)
+    names = [r["name"] for r in per_variant[variants[0]] if r["lut"] or r["dsp"] or r["latency_cycles"]]
+    width = 0.8 / len(variants)
+    for k, variant in enumerate(variants):
+        rows = {r["name"]: r for r in per_variant[variant]}
+        xs = [i + k * width for i in range(len(names))]
+        for ax, key in zip(axes[:2], ("lut", "dsp")):
+            ax.bar(xs, [rows.get(n, {}).get(key) or 0 for n in names], width, label=variant)
+        bottom = 0.0
+        for j, n in enumerate(names):  # one colour per layer in every stack
+            cycles = rows.get(n, {}).get("latency_cycles") or 0
+            axes[2].bar(k, cycles, 0.6, bottom=bottom, color=f"C{j % 10}")
+            if cycles:
+                axes[2].text(k, bottom + cycles / 2, n, ha="center", va="center", fontsize=6)
+            bottom += cycles
+    for ax, label in zip(axes[:2], ("LUT", "DSP")):
+        ax.set_xticks([i + width * (len(variants) - 1) / 2 for i in range(len(names))], names, rotation=60,
+                      fontsize=7)
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3, axis="y")
+    axes[2].set_xticks(range(len(variants)), variants)
+    axes[2].set_ylabel("latency (cycles), per layer")
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path)

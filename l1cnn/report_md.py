@@ -62,6 +62,20 @@ def _resources(s: dict) -> str:
                       "BRAM_18K"], rows))
 
 
+def _verdict(s: dict) -> str:
+    b = s.get("budget")
+    if not b or not s.get("level1_verdict"):
+        return ""
+    out = [f"\n### Level-1 verdict\nBudget: latency <= {b['latency_ns']:g} ns, a new event every "
+           f"{1000 / b['rate_mhz']:g} ns ({b['rate_mhz']:g} MHz), at most {b['resource_share']:.0%} of each resource."]
+    for variant, v in s["level1_verdict"].items():
+        rows = [[i["item"], i["value"], i["limit"], i["unit"], "pass" if i["pass"] else "**FAIL**", i["margin"]]
+                for i in v["items"]]
+        out.append(f"\n`{variant}` ({v['source']} figures): **{'PASS' if v['pass'] else 'FAIL'}**\n\n"
+                   + _table(["item", "value", "limit", "unit", "verdict", "margin"], rows))
+    return "\n".join(out)
+
+
 def _synthesis(syn: dict) -> str:
     if not syn.get("vendor_tool"):
         return f"No vendor figures: {syn.get('message', '')}"
@@ -135,7 +149,29 @@ Quantized+pruned firmware vs QKeras on the same quantized inputs: {verdict}.
 
 ## Resources and latency
 {_resources(s)}
+{_verdict(s)}
 
 ## Synthesis
 {synth_txt}
 """
+
+
+def render_index(reports_dir) -> str:
+    """reports/index.md: every model's headline figures side by side."""
+    import json
+    from pathlib import Path
+
+    rows = []
+    for f in sorted(Path(reports_dir).glob("*/summary.json")):
+        s = json.loads(f.read_text())
+        fw, res = s["performance"]["csim_pruned"], s.get("resources", {}).get("pruned", {})
+        v = s.get("level1_verdict", {}).get("pruned", {})
+        rows.append([f"[{s['model']}]({s['model']}/report.md)", len(s["classes"]), s["dataset"]["n_test"],
+                     fw["auc"], fw["accuracy"], s["auc_drop_vs_float"], s["csim"]["bit_exact_fraction"],
+                     s["sparsity"]["overall"], res.get("latency_ns"), res.get("ii_cycles"), res.get("lut"),
+                     res.get("dsp"), res.get("source"), ("PASS" if v.get("pass") else "**FAIL**") if v else None])
+    return ("# l1cnn models\n\nThe quantized+pruned firmware of every model (figures of its C simulation on the "
+            "test set; resources with their source).\n\n"
+            + _table(["model", "classes", "test examples", "AUC", "accuracy", "AUC lost vs float", "bit-exact",
+                      "sparsity", "latency (ns)", "II (cycles)", "LUT", "DSP", "resource source", "Level-1 verdict"],
+                     rows) + "\n")

@@ -7,12 +7,13 @@ import numpy as np
 
 from l1cnn import paths, stamp
 from l1cnn.atomic import write_json, write_text
+from l1cnn.budget import verdict
 from l1cnn.errors import UserError
 from l1cnn.evaluate import against_baselines, pair_scores, performance
 from l1cnn.evaluate import baselines as evaluate_baselines
 from l1cnn.log import info
-from l1cnn.plots import binned_auc_plot, confusion_plot, roc_plot
-from l1cnn.report_md import VARIANT_LABELS, render
+from l1cnn.plots import binned_auc_plot, confusion_plot, layer_resources_plot, roc_plot
+from l1cnn.report_md import VARIANT_LABELS, render, render_index
 from l1cnn.stages.csim import csim_key, csim_path, logits_path
 from l1cnn.stages.data import data_path
 from l1cnn.stages.synth import synth_path
@@ -113,6 +114,18 @@ def resources_block(synth: dict) -> dict:
     return out
 
 
+def _per_layer_resources(synth: dict) -> dict:
+    """{variant: [{"name", "lut", "dsp", "latency_cycles"}]} from the estimate's layers or the vendor's instances."""
+    out = {}
+    for variant, est in (synth.get("estimates") or {}).items():
+        out[variant] = [{"name": l["name"], "lut": l["lut"], "dsp": l["dsp"], "latency_cycles": l["latency_cycles"]}
+                        for l in est["layers"]]
+    for variant, rep in (synth.get("variants") or {}).items():
+        out[variant] = [{"name": i["instance"], "lut": i.get("LUT"), "dsp": i.get("DSP"),
+                         "latency_cycles": i.get("latency_max_cycles")} for i in rep.get("instances") or []]
+    return {v: rows for v, rows in out.items() if rows}
+
+
 def run(cfg, force=False) -> dict:
     name = cfg["name"]
     ckey = csim_key(cfg)
@@ -158,12 +171,20 @@ def run(cfg, force=False) -> dict:
                      "float_project": paths.shown(paths.firmware_dir(name, "float")), "hls": cfg["hls"]},
         "resources": resources_block(synth),
         "synthesis": synth,
+        "budget": cfg["budget"],
     }
+    summary["level1_verdict"] = {v: verdict(r, cfg["budget"], cfg["hls"]) for v, r in summary["resources"].items()}
     if validation is not None:
         summary["simulation_validation"] = validation
     out = paths.report_dir(name)
     summary["plots"] = _plots(out, cfg, gen, arrays, labels, features, perf, baselines, dataset["n_test"])
+    per_layer = _per_layer_resources(synth)
+    if per_layer:
+        source = next(iter(summary["resources"].values()))["source"]
+        layer_resources_plot(out / "resources.png", per_layer, f"{name}: per-layer resources and latency ({source})")
+        summary["plots"].append("resources.png")
     write_json(out / "summary.json", summary)
     write_text(out / "report.md", render(summary))
+    write_text(paths.home() / "reports" / "index.md", render_index(paths.home() / "reports"))
     info("report", f"{name}: wrote {out / 'summary.json'}, {out / 'report.md'} and {len(summary['plots'])} plots")
     return summary
