@@ -33,7 +33,7 @@ train: data ## train the float baseline and the quantization-aware QKeras model
 prune: train ## prune the QKeras model (tensorflow-model-optimization) to the configured sparsity
 	$(L1CNN) prune $(MODEL_ARGS)
 
-convert: prune ## write hls4ml HLS C++ projects to firmware_projects/<model>/{pruned,float}
+convert: prune ## write hls4ml HLS C++ projects to firmware_projects/<model>/{pruned,qat,float}
 	$(L1CNN) convert $(MODEL_ARGS)
 
 csim: convert ## compile the projects with g++ and check the C simulation against QKeras, bit for bit

@@ -2,7 +2,7 @@
 
 VARIANT_LABELS = {"keras_float": "float (Keras)", "keras_qat": "quantized (QKeras)",
                   "keras_pruned": "quantized+pruned (QKeras)", "csim_pruned": "quantized+pruned (firmware C-sim)",
-                  "csim_float": "float (firmware C-sim, ap_fixed<16,6>)"}
+                  "csim_qat": "quantized (firmware C-sim)", "csim_float": "float (firmware C-sim, ap_fixed<16,6>)"}
 
 
 def _f(x, nd=4):
@@ -52,14 +52,21 @@ def _performance(s):
 
 
 def _resources(s: dict) -> str:
-    rows = [[variant, r["source"], r["latency_cycles"], r["latency_ns"], r["ii_cycles"], r["lut"], r["ff"], r["dsp"],
-             r["bram_18k"]] for variant, r in s.get("resources", {}).items()]
-    if not rows:
+    res = s.get("resources", {})
+    if not res:
         return "No resource figures (run `make synth`)."
+    ref = res.get("float", {})
+
+    def factor(r, key):  # how many times less than the float baseline
+        return None if not ref.get(key) or not r.get(key) else ref[key] / r[key]
+    rows = [[variant, r["source"], r["latency_cycles"], r["latency_ns"], r["ii_cycles"], r["lut"], r["ff"], r["dsp"],
+             r["bram_18k"], factor(r, "lut"), factor(r, "dsp")] for variant, r in res.items()]
     return ("Every figure carries its source: `estimate` is l1cnn's offline model of the hls4ml implementation "
-            "(hls/estimate.py), a tool name means the tool's own report.\n\n"
+            "(hls/estimate.py), a tool name means the tool's own report. The last two columns are the reduction "
+            "factors against the float baseline.\n\n"
             + _table(["variant", "source", "latency (cycles)", "latency (ns)", "II (cycles)", "LUT", "FF", "DSP",
-                      "BRAM_18K"], rows))
+                      "BRAM_18K", "LUT float/x", "DSP float/x"], rows)
+            + ("\n\n![per-layer resources and latency](resources.png)" if "resources.png" in s.get("plots", []) else ""))
 
 
 def _verdict(s: dict) -> str:
@@ -91,7 +98,7 @@ def _synthesis(syn: dict) -> str:
 
 
 def render(s: dict) -> str:
-    ds, cs, cf = s["dataset"], s["csim"], s["csim_float"]
+    ds, cs, cq, cf = s["dataset"], s["csim"], s["csim_qat"], s["csim_float"]
     layer_rows = [[r["name"], r["weight_type"], r["bias_type"], r["accum_type"], r["result_type"],
                    r["n_weights"], r["sparsity"]] for r in s["layers"]]
     cmp_rows = [[r["baseline"], r["baseline_auc"], r["cnn_auc"], r["cnn_better"]] for r in s["baseline_comparison"]]
@@ -134,12 +141,12 @@ Target sparsity {s['sparsity']['target']:.0%}, reached {s['sparsity']['overall']
 ## C simulation against QKeras
 Quantized+pruned firmware vs QKeras on the same quantized inputs: {verdict}.
 
-| figure | quantized+pruned | float baseline (ap_fixed<16,6>) |
-|---|---|---|
-| n_samples | {cs['n_samples']} | {cf['n_samples']} |
-| bit_exact_fraction | {cs['bit_exact_fraction']:.6f} | {cf['bit_exact_fraction']:.6f} |
-| argmax_agreement | {cs['argmax_agreement']:.6f} | {cf['argmax_agreement']:.6f} |
-| max_abs_diff | {cs['max_abs_diff']:.6g} | {cf['max_abs_diff']:.6g} |
+| figure | quantized+pruned | quantized (before pruning) | float baseline (ap_fixed<16,6>) |
+|---|---|---|---|
+| n_samples | {cs['n_samples']} | {cq['n_samples']} | {cf['n_samples']} |
+| bit_exact_fraction | {cs['bit_exact_fraction']:.6f} | {cq['bit_exact_fraction']:.6f} | {cf['bit_exact_fraction']:.6f} |
+| argmax_agreement | {cs['argmax_agreement']:.6f} | {cq['argmax_agreement']:.6f} | {cf['argmax_agreement']:.6f} |
+| max_abs_diff | {cs['max_abs_diff']:.6g} | {cq['max_abs_diff']:.6g} | {cf['max_abs_diff']:.6g} |
 
 ## Firmware
 - project: `{s['firmware']['project']}` (float baseline: `{s['firmware']['float_project']}`)

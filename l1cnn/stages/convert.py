@@ -1,11 +1,12 @@
-"""Stage `convert`: hls4ml HLS C++ projects for the float baseline and the quantized+pruned model."""
+"""Stage `convert`: hls4ml HLS C++ projects for the quantized+pruned model (the deliverable), the
+quantized model before pruning, and the float baseline (hls4ml's default types), to compare them."""
 
 from l1cnn import paths, stamp
 from l1cnn.config import section
 from l1cnn.log import info
 
 # variant -> (Keras model it converts, exact per-layer types?)
-FIRMWARE_VARIANTS = {"pruned": True, "float": False}
+FIRMWARE_VARIANTS = {"pruned": True, "qat": True, "float": False}
 
 
 def convert_key(cfg, variant) -> str:

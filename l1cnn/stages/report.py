@@ -166,6 +166,7 @@ def run(cfg, force=False) -> dict:
         "sparsity": {"target": prune_info["target_sparsity"], "overall": n_z / n_w if n_w else 0.0,
                      "n_weights": n_w, "n_zero_weights": n_z},
         "csim": csim["pruned"],
+        "csim_qat": csim["qat"],
         "csim_float": csim["float"],
         "firmware": {"project": paths.shown(paths.firmware_dir(name, "pruned")),
                      "float_project": paths.shown(paths.firmware_dir(name, "float")), "hls": cfg["hls"]},
