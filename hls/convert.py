@@ -4,7 +4,8 @@ Quantized models get the exact per-layer types of hls/precision.py; the float
 baseline gets hls4ml's tutorial default (ap_fixed<16,6> everywhere), the
 reference the quantized model's savings are measured against. In io_parallel
 every conv layer computes all its output pixels at once (ParallelizationFactor
-= output pixels), which is what keeps II at a few cycles for a 40 MHz trigger.
+= output pixels, II 1), or in as many partitions as `hls.max_ii_cycles` allows: a
+40 MHz trigger at a 5 ns clock can take a new event every 5 cycles.
 """
 
 import contextlib
@@ -23,6 +24,11 @@ SETTINGS_FILE = "l1cnn_hls_settings.json"
 def _quiet():
     """hls4ml prints a line per layer; keep the pipeline log readable."""
     return contextlib.redirect_stdout(io.StringIO())
+
+
+def conv_partitions(out_pixels: int, max_ii: int) -> int:
+    """Largest number of partitions (II in cycles of an io_parallel conv) dividing the output pixels."""
+    return max(d for d in range(1, min(max_ii, out_pixels) + 1) if out_pixels % d == 0)
 
 
 def hls_config(model, hls: dict, exact: bool) -> dict:
@@ -44,8 +50,9 @@ def hls_config(model, hls: dict, exact: bool) -> dict:
         entry = layer_cfg.setdefault(layer.name, {})
         entry["Trace"] = True  # trace code is compiled out of synthesis; it localises csim mismatches
         if hls["io_type"] == "io_parallel" and type(layer).__name__ in ("Conv2D", "QConv2D"):
-            out_h, out_w = layer.output_shape[1:3]
-            entry["ParallelizationFactor"] = int(out_h * out_w)
+            # all output pixels at once (II 1), or in a few partitions when the trigger slot allows an II > 1
+            out_pixels = int(layer.output_shape[1] * layer.output_shape[2])
+            entry["ParallelizationFactor"] = out_pixels // conv_partitions(out_pixels, hls.get("max_ii_cycles", 1))
     return cfg
 
 

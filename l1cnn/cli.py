@@ -77,6 +77,8 @@ def build_parser():
     es.add_argument("--reuse-factor", type=_positive_int, default=1)
     es.add_argument("--part", default="xcvu13p-flga2577-2-e")
     es.add_argument("--clock-period", type=float, default=5.0, help="ns")
+    es.add_argument("--max-ii-cycles", type=_positive_int, default=1,
+                    help="io_parallel convs may take this many cycles per event (ParallelizationFactor)")
     es.add_argument("--json", action="store_true", help="print one JSON object")
     pr = sub.add_parser("parse-report", help="read Vivado/Vitis HLS and Vivado synthesis reports into one schema")
     pr.add_argument("path", help="an HLS project directory, or a *_csynth.xml, *_csynth.rpt or vivado_synth.rpt file")

@@ -242,7 +242,7 @@ def validate(cfg: dict, source: str) -> dict:
     c.number(pr, "learning_rate", "pruning", 0.0, 1.0, lo_open=True)
 
     h = c.section(c.get(cfg, "hls", ""), "hls",
-                  ("backend", "part", "clock_period_ns", "io_type", "strategy", "reuse_factor"))
+                  ("backend", "part", "clock_period_ns", "io_type", "strategy", "reuse_factor", "max_ii_cycles"))
     c.choice(h, "backend", "hls", BACKENDS)
     if not isinstance(c.get(h, "part", "hls"), str):
         c.fail("hls.part", "must be an FPGA part name like xcvu13p-flga2577-2-e")
@@ -250,6 +250,7 @@ def validate(cfg: dict, source: str) -> dict:
     c.choice(h, "io_type", "hls", IO_TYPES)
     c.choice(h, "strategy", "hls", STRATEGIES)
     c.integer(h, "reuse_factor", "hls", 1, 4096)
+    c.integer(h, "max_ii_cycles", "hls", 1, 4096, default=1)
 
     b = c.section(c.get(cfg, "budget", ""), "budget", ("latency_ns", "rate_mhz", "resource_share"))
     c.number(b, "latency_ns", "budget", 0.0, lo_open=True)

@@ -55,7 +55,7 @@ def main(args) -> int:
 
     model = io.load(args.model_file)
     hls = {"backend": "Vitis", "part": args.part, "clock_period_ns": args.clock_period, "io_type": args.io_type,
-           "strategy": args.strategy, "reuse_factor": args.reuse_factor}
+           "strategy": args.strategy, "reuse_factor": args.reuse_factor, "max_ii_cycles": args.max_ii_cycles}
     result = estimate_model(model, hls)
     print(json.dumps(result) if args.json else render(result))
     return 0

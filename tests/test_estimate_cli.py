@@ -22,3 +22,15 @@ def test_estimate_command(tmp_path):
         assert "replaced reuse factor 3" in e["reuse_factor_note"]
     r = run_cli("estimate", tmp_path / "m.h5", "--part", "xc9zz999")
     assert r.returncode == 2 and "unknown FPGA part 'xc9zz999'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_partitioned_convs_trade_ii_for_multipliers(tmp_path):
+    from hls.convert import conv_partitions
+
+    assert [conv_partitions(n, 4) for n in (100, 9, 256, 7)] == [4, 3, 4, 1]
+    random_model(3).save(tmp_path / "m.h5")
+    runs = {ii: json.loads(run_cli("estimate", tmp_path / "m.h5", "--max-ii-cycles", ii, "--json").stdout)
+            for ii in (1, 4)}
+    conv = {ii: [l for l in e["layers"] if l["class"].startswith("Conv")][0] for ii, e in runs.items()}
+    assert conv[1]["ii_cycles"] == 1 and conv[4]["ii_cycles"] > 1
+    assert conv[4]["n_mult"] * conv[4]["ii_cycles"] == conv[1]["n_mult"]  # same work over more cycles
