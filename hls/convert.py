@@ -60,6 +60,9 @@ def to_hls(model, hls: dict, output_dir: Path, exact: bool):
     """The hls4ml ModelGraph for `model`, configured, not yet written."""
     import hls4ml
 
+    from hls.transforms import fold_batchnorm
+
+    model = fold_batchnorm(model)  # exact QConv2D in place of each QConv2DBatchnorm (same layer names)
     cfg = hls_config(model, hls, exact)
     with _quiet():
         return hls4ml.converters.convert_from_keras_model(

@@ -86,7 +86,13 @@ def derive(keras_model) -> dict:
     The input layer gets the first quantizer's format with rounding, so a float input is
     rounded once, exactly as the QKeras quantizer rounds it.
     """
+    from hls.transforms import UnsupportedFold, fold_batchnorm
+
     _check_chain(keras_model.layers)
+    try:
+        keras_model = fold_batchnorm(keras_model)
+    except UnsupportedFold as e:
+        raise UnsupportedLayer(str(e)) from None
     fmt = input_format(keras_model)
     types = {}
     for layer in keras_model.layers:
@@ -134,8 +140,8 @@ def derive(keras_model) -> dict:
             types[name] = {"result": fmt.hls_type()}
         elif "BatchNorm" in kind or "Batchnorm" in kind:
             raise UnsupportedLayer(f"layer '{name}' ({kind}) scales by gamma/sqrt(var+eps) in float32, which no "
-                                   f"fixed-point type reproduces exactly; fold it into the preceding QConv2D/QDense "
-                                   f"weights before quantization-aware training")
+                                   f"fixed-point type reproduces exactly; use QConv2DBatchnorm (folded into "
+                                   f"quantized weights during training), which l1cnn supports")
         elif kind == "Activation" and layer.get_config()["activation"] == "softmax":
             raise UnsupportedLayer(f"layer '{name}' is a softmax: hls4ml computes it with lookup tables, so it "
                                    f"cannot be bit-exact; end the model with the logits (train with from_logits=True)")

@@ -94,3 +94,31 @@ def test_unsupported_quantizer_is_named():
                 name="conv_auto")(x)
     with pytest.raises(precision.UnsupportedLayer, match="conv_auto.*alpha='auto'.*alpha=1"):
         precision.derive(tf.keras.Model(inp, x))
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_folded_batchnorm_is_bit_exact(tmp_path, io_type):
+    """QConv2DBatchnorm (batch norm folded into quantized weights) after some training: exact."""
+    from qkeras import QConv2DBatchnorm
+
+    tf.keras.utils.set_random_seed(5)
+    inp = tf.keras.layers.Input((8, 8, 2), name="img")
+    x = QActivation(quantized_bits(8, 2, keep_negative=False, alpha=1), name="in_q")(inp)
+    x = QConv2DBatchnorm(4, 3, kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                         bias_quantizer=quantized_bits(10, 3, alpha=1), name="cbn")(x)
+    x = QActivation(quantized_relu(8, 3), name="r")(x)
+    x = tf.keras.layers.Flatten(name="f")(x)
+    x = QDense(3, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
+               name="d")(x)
+    model = tf.keras.Model(inp, x)
+    rng = np.random.default_rng(2)
+    xt = rng.exponential(0.8, (256, 8, 8, 2)).astype(np.float32)
+    model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(xt, rng.integers(0, 3, 256), epochs=3, verbose=0)  # moving mean/variance away from 0/1
+    bn = model.get_layer("cbn").batchnorm
+    assert np.abs(bn.moving_mean.numpy()).max() > 0.01
+    hls_model = to_hls(model, dict(HLS, io_type=io_type), tmp_path / "prj", exact=True)
+    hls_model.compile()
+    x = rng.exponential(0.8, (300, 8, 8, 2)).astype(np.float32)
+    res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
+    assert res["bit_exact_fraction"] == 1.0, res
