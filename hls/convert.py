@@ -60,9 +60,10 @@ def to_hls(model, hls: dict, output_dir: Path, exact: bool):
     """The hls4ml ModelGraph for `model`, configured, not yet written."""
     import hls4ml
 
-    from hls.transforms import fold_batchnorm
+    from hls.transforms import exact_equivalent
 
-    model = fold_batchnorm(model)  # exact QConv2D in place of each QConv2DBatchnorm (same layer names)
+    if exact:  # folded batch norm and po2 scales become plain alpha=1 layers (same names, same outputs)
+        model = exact_equivalent(model)
     cfg = hls_config(model, hls, exact)
     with _quiet():
         return hls4ml.converters.convert_from_keras_model(

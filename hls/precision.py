@@ -86,12 +86,12 @@ def derive(keras_model) -> dict:
     The input layer gets the first quantizer's format with rounding, so a float input is
     rounded once, exactly as the QKeras quantizer rounds it.
     """
-    from hls.transforms import UnsupportedFold, fold_batchnorm
+    from hls.transforms import UnsupportedTransform, exact_equivalent
 
     _check_chain(keras_model.layers)
     try:
-        keras_model = fold_batchnorm(keras_model)
-    except UnsupportedFold as e:
+        keras_model = exact_equivalent(keras_model)
+    except UnsupportedTransform as e:
         raise UnsupportedLayer(str(e)) from None
     fmt = input_format(keras_model)
     types = {}

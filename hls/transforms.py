@@ -1,52 +1,125 @@
-"""Model transformations applied before conversion, each a function model -> equivalent model.
+"""Model transformations applied before conversion: each is a function model -> model whose
+outputs are the same bit for bit, so hls4ml only ever sees layers it types exactly.
 
 fold_batchnorm: QKeras' QConv2DBatchnorm computes, at inference,
-conv(x, q(inv * W)) + q(inv * (b - mean) + beta) with inv = gamma / sqrt(var + eps)
-in float32. hls4ml re-folds the raw parameters in float64, so a folded weight that
-lies near a quantization boundary can round the other way. Replacing the layer by a
-QConv2D that holds the quantized folded weights QKeras itself computes gives the
-same outputs bit for bit (the quantizers are idempotent on their own grid).
+  conv(x, q(inv * W)) + q(inv * (b - mean) + beta), inv = gamma / sqrt(var + eps), in float32.
+  hls4ml re-folds the raw parameters in float64, so a folded weight near a quantization
+  boundary could round the other way. It becomes a QConv2D holding the quantized folded
+  weights QKeras itself computes (quantizers are idempotent on their own grid).
+requantize_po2: quantized_bits(alpha='auto_po2') scales each output channel by a power
+  of two, so every effective weight is a multiple of some 2^-f: the layer gets an alpha=1
+  quantizer in the narrowest format that holds all of them exactly (hls4ml would insert
+  an ApplyAlpha layer its precision propagation does not type).
 """
 
 import numpy as np
 import tensorflow as tf
-from qkeras import QConv2D
+from qkeras import QConv2D, QDense
+
+from quantize.formats import FixedFormat
+
+MAX_FRACTIONAL_BITS = 24
 
 
-class UnsupportedFold(ValueError):
-    """A QConv2DBatchnorm that cannot be made exact; the message names the fix."""
+class UnsupportedTransform(ValueError):
+    """A layer that cannot be made exact; the message names the fix."""
 
 
-def _folded_conv(layer):
+def exact_weight_format(values) -> FixedFormat:
+    """The narrowest signed format holding every value exactly (values on a power-of-two grid)."""
+    from hls.precision import exact_format
+
+    v = np.asarray(values, np.float64)
+    f = next((f for f in range(-8, MAX_FRACTIONAL_BITS + 1) if np.all(np.mod(v * 2.0 ** f, 1) == 0)), None)
+    if f is None:
+        raise UnsupportedTransform("weights are not on a power-of-two grid")
+    fmt = exact_format(min(float(v.min()), -(2.0 ** -f)), float(v.max()), f)  # signed, like quantized_bits weights
+    if fmt.integer < 1:  # QKeras cannot spell negative integer bits: keep the sign bit as the integer part
+        fmt = FixedFormat(fmt.fractional + 1, 1, True)
+    return fmt
+
+
+def _rebuild(model, replace):
+    """The model with layer -> replace(layer) (a (new layer, weights) pair, or None to keep a copy)."""
+    x = inp = tf.keras.layers.Input(model.input_shape[1:], name=model.layers[0].name)
+    pending = []
+    for layer in model.layers[1:]:
+        new = replace(layer) or (layer.__class__.from_config(layer.get_config()), layer.get_weights())
+        x = new[0](x)
+        pending.append(new)
+    out = tf.keras.Model(inp, x, name=model.name)
+    for layer, weights in pending:
+        if weights:
+            layer.set_weights(weights)
+    return out
+
+
+def _fold(layer):
+    if type(layer).__name__ != "QConv2DBatchnorm":
+        return None
     if layer.bias_quantizer_internal is None:
-        raise UnsupportedFold(f"layer '{layer.name}' (QConv2DBatchnorm) has no bias_quantizer: its folded bias "
-                              f"is a float32 value no fixed-point type holds; give it quantized_bits(..., alpha=1)")
+        raise UnsupportedTransform(f"layer '{layer.name}' (QConv2DBatchnorm) has no bias_quantizer: its folded bias "
+                                   f"is a float32 value no fixed-point type holds; give it quantized_bits(alpha=1)")
     if layer.get_config().get("activation") not in (None, "linear"):
-        raise UnsupportedFold(f"layer '{layer.name}' has a fused activation; use a separate QActivation")
+        raise UnsupportedTransform(f"layer '{layer.name}' has a fused activation; use a separate QActivation")
     kernel, bias = layer.get_folded_weights()
-    q_kernel = np.asarray(layer.kernel_quantizer_internal(kernel))
-    q_bias = np.asarray(layer.bias_quantizer_internal(bias))
     conv = QConv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
                    kernel_quantizer=layer.kernel_quantizer_internal, bias_quantizer=layer.bias_quantizer_internal,
                    use_bias=True, name=layer.name)
-    return conv, [q_kernel, q_bias]
+    return conv, [np.asarray(layer.kernel_quantizer_internal(kernel)),
+                  np.asarray(layer.bias_quantizer_internal(bias))]
+
+
+def _po2(q):
+    return type(q).__name__ == "quantized_bits" and isinstance(q.alpha, str) and "po2" in q.alpha
+
+
+def _requantize(layer):
+    if not _requantize_needed(layer):
+        return None
+    kind = type(layer).__name__
+    weights, quantizers = [], []
+    for w, q in zip(layer.get_weights(), (layer.kernel_quantizer_internal, layer.bias_quantizer_internal)):
+        w_eff = np.asarray(q(tf.constant(w)), np.float32)
+        try:
+            fmt = exact_weight_format(w_eff)
+        except UnsupportedTransform:
+            raise UnsupportedTransform(f"layer '{layer.name}': its {q.alpha} weights are not on a power-of-two "
+                                       f"grid; use alpha=1") from None
+        weights.append(w_eff)
+        quantizers.append(fmt.qkeras_bits())
+    cfg = layer.get_config()
+    common = dict(kernel_quantizer=quantizers[0], bias_quantizer=quantizers[1] if layer.use_bias else None,
+                  use_bias=layer.use_bias, name=layer.name)
+    if kind == "QConv2D":
+        new = QConv2D(cfg["filters"], cfg["kernel_size"], strides=cfg["strides"], padding=cfg["padding"], **common)
+    else:
+        new = QDense(cfg["units"], **common)
+    return new, weights
 
 
 def fold_batchnorm(model):
-    """The model with every QConv2DBatchnorm replaced by its exact QConv2D; the model itself if none."""
     if not any(type(l).__name__ == "QConv2DBatchnorm" for l in model.layers):
         return model
-    x = inp = tf.keras.layers.Input(model.input_shape[1:], name=model.layers[0].name)
-    weights = []
-    for layer in model.layers[1:]:
-        if type(layer).__name__ == "QConv2DBatchnorm":
-            new, w = _folded_conv(layer)
-        else:
-            new, w = layer.__class__.from_config(layer.get_config()), layer.get_weights()
-        x = new(x)
-        weights.append((new, w))
-    folded = tf.keras.Model(inp, x, name=model.name)
-    for new, w in weights:
-        if w:
-            new.set_weights(w)
-    return folded
+    return _rebuild(model, _fold)
+
+
+def requantize_po2(model):
+    if not any(_requantize_needed(l) for l in model.layers):
+        return model
+    return _rebuild(model, _requantize)
+
+
+def _requantize_needed(layer):
+    return type(layer).__name__ in ("QConv2D", "QDense") and (
+        _po2(layer.kernel_quantizer_internal) or (layer.use_bias and _po2(layer.bias_quantizer_internal)))
+
+
+TRANSFORMS = (fold_batchnorm, requantize_po2)
+
+
+def exact_equivalent(model):
+    """Every transformation in order; raises UnsupportedTransform with a named reason."""
+    for transform in TRANSFORMS:
+        model = transform(model)
+    return model

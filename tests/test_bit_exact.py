@@ -122,3 +122,30 @@ def test_folded_batchnorm_is_bit_exact(tmp_path, io_type):
     x = rng.exponential(0.8, (300, 8, 8, 2)).astype(np.float32)
     res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
     assert res["bit_exact_fraction"] == 1.0, res
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_power_of_two_scales_are_bit_exact(tmp_path, io_type):
+    """quantized_bits(alpha='auto_po2') weights (per-channel power-of-two scales), trained: exact."""
+    tf.keras.utils.set_random_seed(8)
+    inp = tf.keras.layers.Input((8, 8, 1), name="img")
+    x = QActivation(quantized_bits(8, 2, keep_negative=False, alpha=1), name="in_q")(inp)
+    x = QConv2D(4, 3, kernel_quantizer=quantized_bits(4, 0, alpha="auto_po2"),
+                bias_quantizer=quantized_bits(8, 3, alpha=1), name="c")(x)
+    x = QActivation(quantized_relu(8, 3), name="r")(x)
+    x = tf.keras.layers.Flatten(name="f")(x)
+    x = QDense(3, kernel_quantizer=quantized_bits(4, 0, alpha="auto_po2"),
+               bias_quantizer=quantized_bits(8, 3, alpha=1), name="d")(x)
+    model = tf.keras.Model(inp, x)
+    rng = np.random.default_rng(4)
+    model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(rng.exponential(0.8, (256, 8, 8, 1)).astype(np.float32), rng.integers(0, 3, 256), epochs=3, verbose=0)
+    q = model.get_layer("c").kernel_quantizer_internal
+    q(model.get_layer("c").kernel)  # an eager call sets q.scale (after fit it is a graph tensor)
+    scales = np.unique(np.abs(np.asarray(q.scale)))
+    assert len(scales) > 1 or scales[0] != 1  # the scales really are in play
+    hls_model = to_hls(model, dict(HLS, io_type=io_type), tmp_path / "prj", exact=True)
+    hls_model.compile()
+    x = rng.exponential(0.8, (300, 8, 8, 1)).astype(np.float32)
+    res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
+    assert res["bit_exact_fraction"] == 1.0, res
