@@ -3,7 +3,8 @@
 Each draw varies what can break bit exactness: depth, filters, kernel sizes,
 strides, padding, max/average pooling, weight and activation widths from 2 to
 16 bits, integer bits, signed (quantized_bits) and unsigned (quantized_relu)
-activations, random or briefly trained weights. Draws whose exact accumulators
+activations, power-of-two weight scales (alpha='auto_po2'), batch norm folded
+into the weights (QConv2DBatchnorm), random or briefly trained weights. Draws whose exact accumulators
 would exceed what QKeras' float32 arithmetic holds are redrawn: l1cnn refuses
 those models by design (see hls/precision.py).
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
-from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+from qkeras import QActivation, QConv2D, QConv2DBatchnorm, QDense, quantized_bits, quantized_relu
 
 from hls import precision
 
@@ -36,8 +37,10 @@ def _q_activation(rng, name):
 def _weights(rng):
     bits = int(rng.integers(2, 9))
     integer = int(rng.integers(0, 2)) if bits > 2 else 0
-    return quantized_bits(bits, integer, alpha=1), quantized_bits(int(rng.integers(4, 11)), int(rng.integers(1, 4)),
-                                                                  alpha=1), f"w<{bits},{integer}>"
+    alpha = "auto_po2" if bits > 2 and rng.random() < 0.25 else 1
+    return (quantized_bits(bits, integer, alpha=alpha),
+            quantized_bits(int(rng.integers(4, 11)), int(rng.integers(1, 4)), alpha=1),
+            f"w<{bits},{integer}>{' po2' if alpha != 1 else ''}")
 
 
 def _build(rng):
@@ -58,11 +61,13 @@ def _build(rng):
             padding = "same"
         wq, bq, wtxt = _weights(rng)
         filters = int(rng.integers(1, 7))
-        x = QConv2D(filters, k, strides=stride, padding=padding, kernel_quantizer=wq, bias_quantizer=bq,
-                    name=f"conv{i}")(x)
+        bn = rng.random() < 0.25
+        conv = QConv2DBatchnorm if bn else QConv2D
+        x = conv(filters, k, strides=stride, padding=padding, kernel_quantizer=wq, bias_quantizer=bq,
+                 name=f"conv{i}")(x)
         act, atxt = _q_activation(rng, f"act{i}")
         x = act(x)
-        desc.append(f"conv{filters} k{k} s{stride} {padding} {wtxt} -> {atxt}")
+        desc.append(f"conv{filters}{'+bn' if bn else ''} k{k} s{stride} {padding} {wtxt} -> {atxt}")
         if x.shape[1] >= 2 and rng.random() < 0.5:
             pool = tf.keras.layers.MaxPooling2D if rng.random() < 0.5 else tf.keras.layers.AveragePooling2D
             x = pool(2, name=f"pool{i}")(x)
@@ -91,6 +96,18 @@ def _inputs(rng, shape, n, fmt):
     return x.astype(np.float32)
 
 
+def _random_value(rng, variable):
+    """Random weights; batch-norm statistics in a trained-like range (variance > 0)."""
+    name, shape = variable.name, tuple(variable.shape)
+    if "moving_variance" in name:
+        return rng.uniform(0.2, 2.0, shape).astype(np.float32)
+    if "gamma" in name:
+        return rng.uniform(0.5, 1.5, shape).astype(np.float32)
+    if "iteration" in name:
+        return np.asarray(1000, dtype=variable.dtype.as_numpy_dtype)
+    return rng.normal(0, 0.6 if "moving_mean" not in name else 0.3, shape).astype(np.float32)
+
+
 def draw(seed: int, n_inputs: int = 200, train: bool | None = None, max_tries: int = 50) -> Draw:
     rng = np.random.default_rng(seed)
     for _ in range(max_tries):
@@ -110,8 +127,8 @@ def draw(seed: int, n_inputs: int = 200, train: bool | None = None, max_tries: i
             model.fit(x, y, epochs=2, batch_size=32, verbose=0)
         else:
             for layer in model.layers:
-                if layer.get_weights():
-                    layer.set_weights([rng.normal(0, 0.6, w.shape).astype(np.float32) for w in layer.get_weights()])
+                if layer.weights:
+                    layer.set_weights([_random_value(rng, v) for v in layer.weights])
         try:
             precision.derive(model)  # trained weights change the exact accumulator ranges
         except precision.UnsupportedLayer:
