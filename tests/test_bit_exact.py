@@ -64,19 +64,24 @@ def test_random_qkeras_cnn_is_bit_exact(tmp_path, io_type):
     assert res["bit_exact_fraction"] == 1.0, res
 
 
-def test_too_narrow_accumulator_is_diagnosed(tmp_path, monkeypatch):
-    model, x = random_model(11), inputs(200, 6)
+def break_rule(monkeypatch, layer, lost_bits):
+    """Make precision.derive deliberately wrong: `layer`'s accumulator loses integer bits."""
     real = precision.derive
 
-    def narrowed(m):  # a deliberately broken rule: conv c2 loses 3 integer bits
+    def narrowed(m):
         types = real(m)
-        acc = FixedFormat.parse(types["c2"]["accum"])
-        bad = FixedFormat(acc.width - 3, acc.integer - 3, True).hls_type()
-        types["c2"].update(accum=bad, result=bad)
-        types["c2_linear"]["result"] = bad
+        acc = FixedFormat.parse(types[layer]["accum"])
+        bad = FixedFormat(acc.width - lost_bits, acc.integer - lost_bits, True).hls_type()
+        types[layer].update(accum=bad, result=bad)
+        types[f"{layer}_linear"]["result"] = bad
         return types
 
     monkeypatch.setattr(precision, "derive", narrowed)
+
+
+def test_too_narrow_accumulator_is_diagnosed(tmp_path, monkeypatch):
+    model, x = random_model(11), inputs(200, 6)
+    break_rule(monkeypatch, "c2", 3)
     kwargs = dict(hls=dict(HLS, io_type="io_parallel"), exact=True)
     hls_model = to_hls(model, output_dir=tmp_path / "prj", **kwargs)
     hls_model.compile()

@@ -70,21 +70,10 @@ def test_verify_reports_a_mismatch_with_its_first_layer(saved, monkeypatch, caps
     """Break one rule on purpose (conv c1's accumulator loses 4 integer bits): exit 1, layer named."""
     import argparse
 
-    from hls import precision
     from l1cnn import verify
-    from quantize.formats import FixedFormat
+    from tests.test_bit_exact import break_rule
 
-    real = precision.derive
-
-    def narrowed(m):
-        types = real(m)
-        acc = FixedFormat.parse(types["c1"]["accum"])
-        bad = FixedFormat(acc.width - 4, acc.integer - 4, True).hls_type()
-        types["c1"].update(accum=bad, result=bad)
-        types["c1_linear"]["result"] = bad
-        return types
-
-    monkeypatch.setattr(precision, "derive", narrowed)
+    break_rule(monkeypatch, "c1", 4)
     args = argparse.Namespace(model_file=saved / "model.h5", inputs=saved / "x.npy", io_type="io_parallel",
                               strategy="Latency", reuse_factor=1, output_dir=None, json=True)
     assert verify.main(args) == 1
