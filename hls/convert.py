@@ -97,6 +97,11 @@ def layer_types(hls_model) -> dict:
     return {layer.name: {k: str(v.precision) for k, v in layer.types.items()} for layer in hls_model.get_layers()}
 
 
+def reuse_factors_used(hls_model) -> list:
+    """The reuse factors hls4ml settled on for the layers with weights (it silently replaces invalid ones)."""
+    return sorted({int(l.get_attr("reuse_factor")) for l in hls_model.get_layers() if "weight" in l.weights})
+
+
 def _settings(hls_model, hls, exact):
     types = layer_types(hls_model)
     settings = {"project_name": PROJECT_NAME, "hls": hls, "exact_types": exact,

@@ -13,6 +13,7 @@ import yaml
 
 from l1cnn.errors import UserError
 from l1cnn.paths import CONFIG_DIR
+from physics import SEED_MAX, SEED_MIN
 from quantize.formats import FixedFormat
 
 GENERATORS = ("jets", "calo")
@@ -107,7 +108,7 @@ def _check_dataset(c, d):
         for k in keys:
             if other != gen and k in d:
                 c.fail(f"{p}.{k}", f"belongs to the {other} generator, not {gen}")
-    c.integer(d, "seed", p, 1, 900_000_000)
+    c.integer(d, "seed", p, SEED_MIN, SEED_MAX)
     c.integer(d, "n_per_class", p, 1)
     c.integer(d, "chunk_size", p, 1)
     split = c.section(c.get(d, "split", p), f"{p}.split", ("train", "val", "test"))

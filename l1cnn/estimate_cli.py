@@ -13,7 +13,7 @@ from l1cnn.errors import UserError
 def estimate_model(model, hls: dict) -> dict:
     """Convert (no compile) with l1cnn's types (exact for QKeras, ap_fixed<16,6> otherwise) and estimate."""
     from hls import precision
-    from hls.convert import to_hls
+    from hls.convert import reuse_factors_used, to_hls
     from hls.estimate import estimate
     from hls.parts import UnknownPart, lookup
 
@@ -29,7 +29,7 @@ def estimate_model(model, hls: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="l1cnn-estimate-") as tmp:
         hls_model = to_hls(model, hls, tmp, exact=exact)
         result = estimate(hls_model)
-        used = sorted({int(l.get_attr("reuse_factor")) for l in hls_model.get_layers() if "weight" in l.weights})
+        used = reuse_factors_used(hls_model)
     result["reuse_factor_requested"] = hls["reuse_factor"]
     result["reuse_factors_used"] = used
     if used and used != [hls["reuse_factor"]]:

@@ -24,7 +24,7 @@ def check(seed: int) -> list[dict]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import numpy as np
 
-    from hls.convert import _quiet, layer_types, to_hls
+    from hls.convert import _quiet, layer_types, reuse_factors_used, to_hls
     from hls.csim import agreement
     from hls.diagnose import diagnose_mismatches
     from models.random_cnn import draw
@@ -43,8 +43,7 @@ def check(seed: int) -> list[dict]:
             hls_model.compile()
             y_hls = hls_model.predict(d.inputs)
             types = layer_types(hls_model)
-            used_rf = sorted({int(l.get_attr("reuse_factor")) for l in hls_model.get_layers()
-                              if l.get_attr("reuse_factor") is not None})
+            used_rf = reuse_factors_used(hls_model)
         res = agreement(y_keras, y_hls)
         res.update(seed=seed, io_type=io_type, strategy=strategy, reuse_factor=rf, reuse_factors_used=used_rf,
                    model=d.description, first_mismatch_layer=None)

@@ -42,7 +42,7 @@ def load_inputs(path, model) -> np.ndarray:
 def verify(model_path, inputs_path, io_type="io_parallel", strategy="Latency", reuse_factor=1,
            output_dir=None) -> dict:
     from hls import precision
-    from hls.convert import layer_types, to_hls
+    from hls.convert import layer_types, reuse_factors_used, to_hls
     from hls.csim import agreement
     from hls.diagnose import diagnose_mismatches
     from models import io
@@ -58,8 +58,7 @@ def verify(model_path, inputs_path, io_type="io_parallel", strategy="Latency", r
         project = Path(output_dir) if output_dir else Path(tmp) / "project"
         hls_model = to_hls(model, hls, project, exact=True)
         hls_model.compile()
-        used_rf = sorted({int(l.get_attr("reuse_factor", 1)) for l in hls_model.get_layers()
-                          if l.get_attr("reuse_factor") is not None})
+        used_rf = reuse_factors_used(hls_model)
         y_hls = hls_model.predict(x)
         types = layer_types(hls_model)
     y_keras = model.predict(x, batch_size=4096, verbose=0)

@@ -10,6 +10,8 @@ from typing import Callable
 
 import numpy as np
 
+SEED_MIN, SEED_MAX = 1, 900_000_000  # Pythia's seed range (0 would mean time-based); every generator accepts it
+
 
 @dataclass(frozen=True)
 class Generator:

@@ -14,6 +14,8 @@ import fastjet
 import numpy as np
 import pythia8mc
 
+from physics import SEED_MAX, SEED_MIN  # the one place for the seed range
+
 # --- physics facts (the one place for them; see arXiv:1902.09914 for the selection) --------
 ECM_GEV = 14000.0
 JET_R = 0.8
@@ -28,8 +30,6 @@ TRUTH_MATCH_DR = 0.8
 TOP_MASS_GEV = 175.0  # centre of the |m - 175 GeV| single-variable baseline tagger
 PROCESSES = ("top", "qcd")
 INVISIBLE_PDG_IDS = (12, 14, 16)  # neutrinos never reach the calorimeter
-
-SEED_MIN, SEED_MAX = 1, 900_000_000  # Pythia's range; 0 would mean a time-based seed
 
 _PROCESS_SETTINGS = {
     "top": ("Top:gg2ttbar = on", "Top:qqbar2ttbar = on",

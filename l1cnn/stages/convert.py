@@ -15,6 +15,14 @@ def convert_key(cfg, variant) -> str:
     return stamp.make_key("convert", variant, upstream, section(cfg, "hls", "input"))
 
 
+def firmware_keys(cfg) -> list:
+    """The convert key of every firmware variant; a one-line error when a project is missing."""
+    for variant in FIRMWARE_VARIANTS:
+        stamp.require(paths.firmware_dir(cfg["name"], variant), f"{variant} firmware project",
+                      f"make convert MODEL={cfg['name']}")
+    return [convert_key(cfg, v) for v in FIRMWARE_VARIANTS]
+
+
 def run(cfg, force=False) -> dict:
     from hls.convert import write_project
     from models import io

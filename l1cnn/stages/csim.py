@@ -11,7 +11,7 @@ import numpy as np
 from l1cnn import dataset, paths, stamp
 from l1cnn.atomic import atomic_path, write_json
 from l1cnn.log import info
-from l1cnn.stages.convert import FIRMWARE_VARIANTS, convert_key
+from l1cnn.stages.convert import FIRMWARE_VARIANTS, firmware_keys
 
 MAX_TRACED_SAMPLES = 64
 
@@ -25,10 +25,7 @@ def logits_path(cfg):
 
 
 def csim_key(cfg) -> str:
-    for variant in FIRMWARE_VARIANTS:
-        stamp.require(paths.firmware_dir(cfg["name"], variant), f"{variant} firmware project",
-                      f"make convert MODEL={cfg['name']}")
-    return stamp.make_key("csim", [convert_key(cfg, v) for v in FIRMWARE_VARIANTS])
+    return stamp.make_key("csim", firmware_keys(cfg))
 
 
 def run(cfg, force=False) -> dict:
@@ -47,12 +44,10 @@ def run(cfg, force=False) -> dict:
     test = dataset.load(cfg, "test")
     x_q, x_f = dataset.model_inputs(cfg, test, True), dataset.model_inputs(cfg, test, False)
     logits, results = {}, {}
-    for variant in ("float", "qat", "pruned"):
+    for variant in FIRMWARE_VARIANTS:
         model = io.load(paths.keras_model(name, variant))
         x = x_f if variant == "float" else x_q
         logits[f"keras_{variant}"] = model.predict(x, batch_size=4096, verbose=0).astype(np.float64)
-        if variant not in FIRMWARE_VARIANTS:
-            continue
         project = paths.firmware_dir(name, variant)
         info("csim", f"{name}/{variant}: compiling {project} and simulating {len(x)} test samples")
         logits[f"csim_{variant}"] = simulate(project, x)

@@ -17,15 +17,14 @@ from tqdm import tqdm
 from l1cnn import paths, stamp
 from l1cnn.atomic import atomic_path
 from l1cnn.log import info
-from physics import GENERATORS
+from physics import GENERATORS, SEED_MAX, SEED_MIN
 
 SPLITS = ("train", "val", "test")
-MAX_GENERATOR_SEED = 900_000_000  # Pythia accepts 1..900000000
 
 
 def chunk_seed(seed: int, class_index: int, chunk_index: int) -> int:
     state = np.random.SeedSequence([seed, class_index, chunk_index]).generate_state(1)[0]
-    return int(state) % (MAX_GENERATOR_SEED - 1) + 1
+    return int(state) % (SEED_MAX - SEED_MIN) + SEED_MIN
 
 
 def data_key(cfg) -> str:
