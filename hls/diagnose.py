@@ -31,19 +31,16 @@ def _lsb_and_range(type_str):
     return fmt.lsb, fmt.max - fmt.min
 
 
-def first_divergence(model, hls_settings: dict, x: np.ndarray, hls_kwargs: dict) -> dict | None:
-    """Re-create the project in a temporary directory with tracing, and compare layer by layer.
+def first_divergence(prepared, hls, x: np.ndarray, types: dict) -> dict | None:
+    """Re-create the project of a prepared model (hls/prepare.py) in a temporary directory with
+    tracing, and compare it with Keras layer by layer. `types` are the firmware's layer types."""
+    from hls.convert import quiet, to_hls
 
-    `hls_kwargs` are the arguments of hls.convert.to_hls besides the model and output dir.
-    """
-    from hls.convert import _quiet, to_hls
-
-    with tempfile.TemporaryDirectory(prefix="l1cnn-trace-") as tmp, _quiet():
-        hls_model = to_hls(model, output_dir=tmp, **hls_kwargs)
+    with tempfile.TemporaryDirectory(prefix="l1cnn-trace-") as tmp, quiet():
+        hls_model = to_hls(prepared, hls, tmp)
         hls_model.compile()
         _, trace = hls_model.trace(np.ascontiguousarray(x, dtype=np.float32))
-    ref = keras_layer_outputs(model, x)
-    types = hls_settings.get("layer_types", {})
+    ref = keras_layer_outputs(prepared.model, x)
     for name, ref_out in ref.items():
         if name not in trace:
             continue
@@ -68,11 +65,11 @@ def first_divergence(model, hls_settings: dict, x: np.ndarray, hls_kwargs: dict)
     return None
 
 
-def diagnose_mismatches(model, y_keras, y_hls, x, layer_types: dict, hls_kwargs: dict, max_samples=64) -> dict | None:
+def diagnose_mismatches(prepared, hls, y_keras, y_hls, x, layer_types: dict, max_samples=64) -> dict | None:
     """first_divergence() on (up to max_samples of) the samples whose outputs differ; None if none differ."""
     k = np.asarray(y_keras).reshape(len(x), -1)
     h = np.asarray(y_hls).reshape(len(x), -1)
     bad = np.flatnonzero(np.any(k != h, axis=1))
     if not len(bad):
         return None
-    return first_divergence(model, {"layer_types": layer_types}, x[bad[:max_samples]], hls_kwargs)
+    return first_divergence(prepared, hls, x[bad[:max_samples]], layer_types)

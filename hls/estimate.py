@@ -396,3 +396,31 @@ def estimate(hls_model) -> dict:
     return {"source": "estimate", "part": part_name, "clock_period_ns": clock, "io_type": io_type,
             "strategy": str(model_cfg.get("Strategy", "Latency")), "layers": rows, "total": total,
             "available": available, "utilization_percent": util, "assumptions": ctx["assumptions"]}
+
+
+def estimate_model(model, hls) -> dict:
+    """Convert a Keras model (no compile) with l1cnn's types, exact for a supported QKeras CNN and
+    hls4ml's ap_fixed<16,6> otherwise (as the float baseline firmware), and estimate it.
+    `hls` is an hls.settings.HlsSettings; an unknown part raises parts.UnknownPart."""
+    import tempfile
+
+    from hls.convert import layer_reuse_factors, to_hls
+    from hls.prepare import prepare_if_exact
+
+    lookup(hls.part)
+    prepared = prepare_if_exact(model)
+    with tempfile.TemporaryDirectory(prefix="l1cnn-estimate-") as tmp:
+        hls_model = to_hls(prepared, hls, tmp)
+        result = estimate(hls_model)
+        per_layer = layer_reuse_factors(hls_model)
+    used = sorted(set(per_layer.values()))
+    result["reuse_factor_requested"] = hls.reuse_factor
+    result["reuse_factors_used"] = used
+    result["layer_reuse_factors"] = per_layer
+    requested = {name: hls.reuse_factor_of(name) for name in per_layer}
+    replaced = {name: rf for name, rf in per_layer.items() if rf != requested[name]}
+    if replaced:
+        result["reuse_factor_note"] = (
+            "hls4ml replaced the requested reuse factor where it does not divide the layer's n_in*n_out: "
+            + ", ".join(f"{n} {requested[n]} -> {rf}" for n, rf in replaced.items()))
+    return result

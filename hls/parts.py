@@ -17,6 +17,8 @@ shared/fixtures/hls_reports/: xcu250-figd2104-2L-e 5376 BRAM_18K / 12288 DSP / 3
 """
 from __future__ import annotations
 
+from common.errors import L1CNNError
+
 __all__ = ["UnknownPart", "lookup", "known_parts"]
 
 # DSP slice operand sizes (signed A x B): DSP48E1 (7-series, UG479) 25x18, DSP48E2 (UltraScale and
@@ -35,7 +37,7 @@ _DEVICES = {
 }
 
 
-class UnknownPart(ValueError):
+class UnknownPart(L1CNNError, ValueError):
     """The part is not in the table; the message is one line listing the known devices."""
 
 

@@ -1,6 +1,8 @@
 """Per-layer fixed-point types that make hls4ml's C simulation equal QKeras bit for bit.
 
-Rules (one place for them):
+A registry maps each Keras layer type to its precision rule (as hls4ml maps layer types
+to handlers): rule(layer, input format) -> ({hls4ml layer name: {type name: type}},
+output format). Rules (one place for them):
 - the input and every quantizer keep their declared format, spelled with
   AP_RND_CONV/AP_SAT because QKeras rounds half to even and saturates;
 - a Conv/Dense accumulator and result are exact: wide enough for the largest
@@ -11,22 +13,24 @@ Rules (one place for them):
 Found by tracing, hls4ml's defaults break this: an unsigned quantized_bits input
 becomes fixed<W,I+1> (one fractional bit lost) and accumulators default to
 fixed<16,6>.
+The rules read a model already made exact by hls/transforms.py (hls/prepare.py composes both).
 """
 
 import math
 
 import numpy as np
 
-from quantize.formats import FixedFormat
+from common.errors import L1CNNError
+from quantize.formats import FixedFormat, exact_format
 
 FLOAT32_EXACT_BITS = 24  # QKeras computes in float32: a wider exact sum would be rounded there
 
 
-class UnsupportedLayer(ValueError):
+class UnsupportedLayer(L1CNNError, ValueError):
     """A layer or quantizer the bit-exact rules do not cover; the message names the fix."""
 
 
-def _format_of_quantizer(q, layer_name) -> FixedFormat:
+def format_of_quantizer(q, layer_name) -> FixedFormat:
     """The fixed-point format a QKeras quantizer realises (alpha=1 quantized_bits / quantized_relu)."""
     kind = type(q).__name__
     if kind == "quantized_bits":
@@ -43,16 +47,6 @@ def _format_of_quantizer(q, layer_name) -> FixedFormat:
                            f"use quantized_bits(alpha=1) or quantized_relu")
 
 
-def exact_format(lo: float, hi: float, fractional: int) -> FixedFormat:
-    """The narrowest format holding every multiple of 2^-fractional in [lo, hi]."""
-    signed = lo < 0
-    mag = max(abs(lo), abs(hi) + 2.0 ** -fractional)
-    integer = max(math.ceil(math.log2(mag)) if mag > 0 else 0, -fractional + 1)
-    if signed and -(2.0 ** integer) > lo:
-        integer += 1
-    return FixedFormat(integer + fractional + int(signed), integer + int(signed), signed)
-
-
 def _affine_range(w, b, x_fmt: FixedFormat):
     """Min and max of sum_i w_ij x_i + b_j over x in [x.min, x.max], per output, then overall."""
     w = w.reshape(-1, w.shape[-1])
@@ -62,7 +56,7 @@ def _affine_range(w, b, x_fmt: FixedFormat):
     return float(lo.min()), float(hi.max())
 
 
-def _check_chain(layers):
+def check_chain(layers):
     for prev, layer in zip(layers, layers[1:]):
         if layer.input is not prev.output:
             raise UnsupportedLayer(f"layer '{layer.name}' does not read the layer before it; only sequential "
@@ -77,75 +71,105 @@ def input_format(keras_model) -> FixedFormat:
             type(first.quantizer).__name__ != "quantized_bits":
         raise UnsupportedLayer("the first layer after the input must be QActivation(quantized_bits(...)): it "
                                "declares the input format the firmware reads")
-    return _format_of_quantizer(first.quantizer, first.name)
+    return format_of_quantizer(first.quantizer, first.name)
+
+
+# ---- the rules, one per Keras layer type ------------------------------------------------------------
+
+def _quantizer_activation(layer, fmt):
+    out = format_of_quantizer(layer.quantizer, layer.name)
+    return {layer.name: {"result": out.hls_type(rounding=True)}}, out
+
+
+def _affine(layer, fmt):
+    name = layer.name
+    if layer.get_config().get("activation") not in (None, "linear"):
+        raise UnsupportedLayer(f"layer '{name}' has a fused activation; use a separate QActivation")
+    wq, bq = layer.kernel_quantizer_internal, layer.bias_quantizer_internal
+    w_fmt = format_of_quantizer(wq, name)
+    b_fmt = format_of_quantizer(bq, name) if layer.use_bias else None
+    w = np.asarray(wq(layer.kernel), dtype=np.float64)
+    b = np.asarray(bq(layer.bias), dtype=np.float64) if layer.use_bias else np.zeros(w.shape[-1])
+    frac = max(fmt.fractional + w_fmt.fractional, b_fmt.fractional if b_fmt else -64)
+    acc = exact_format(*_affine_range(w, b, fmt), frac)
+    if acc.width > FLOAT32_EXACT_BITS:
+        raise UnsupportedLayer(f"layer '{name}' needs a {acc.width}-bit exact accumulator, which QKeras' "
+                               f"float32 arithmetic cannot hold; narrow its input or weight formats")
+    types = {"weight": w_fmt.hls_type(), "accum": acc.hls_type(), "result": acc.hls_type()}
+    if b_fmt:
+        types["bias"] = b_fmt.hls_type()
+    # hls4ml appends a linear activation '<name>_linear' that would re-type the result.
+    return {name: types, f"{name}_linear": {"result": acc.hls_type()}}, acc
+
+
+def _max_pool(layer, fmt):
+    return {layer.name: {"accum": fmt.hls_type(), "result": fmt.hls_type()}}, fmt
+
+
+def _average_pool(layer, fmt):
+    n = int(np.prod(layer.pool_size))
+    if n & (n - 1):
+        raise UnsupportedLayer(f"layer '{layer.name}': average pooling over {n} values is not a power of two, "
+                               f"so its mean is not exact in fixed point; use a 2x2 or 4x4 pool")
+    k = int(math.log2(n))
+    # hls4ml sums into accum_t and divides there (`y /= length`): it needs k more
+    # integer bits for the sum and k more fractional bits for the exact mean.
+    acc = FixedFormat(fmt.width + 2 * k, fmt.integer + k, fmt.signed)
+    out = FixedFormat(fmt.width + k, fmt.integer, fmt.signed)
+    return {layer.name: {"accum": acc.hls_type(), "result": out.hls_type()}}, out
+
+
+def _flatten(layer, fmt):
+    return {layer.name: {"result": fmt.hls_type()}}, fmt
+
+
+def _float_batchnorm(layer, fmt):
+    raise UnsupportedLayer(f"layer '{layer.name}' ({type(layer).__name__}) scales by gamma/sqrt(var+eps) in float32, "
+                           f"which no fixed-point type reproduces exactly; use QConv2DBatchnorm (folded into "
+                           f"quantized weights during training), which l1cnn supports")
+
+
+def _activation(layer, fmt):
+    if layer.get_config()["activation"] == "softmax":
+        raise UnsupportedLayer(f"layer '{layer.name}' is a softmax: hls4ml computes it with lookup tables, so it "
+                               f"cannot be bit-exact; end the model with the logits (train with from_logits=True)")
+    raise UnsupportedLayer(f"layer '{layer.name}' is a float activation "
+                           f"'{layer.get_config()['activation']}'; use QActivation(quantized_relu(bits, integer))")
+
+
+RULES = {
+    "QActivation": _quantizer_activation,
+    "QConv2D": _affine,
+    "QDense": _affine,
+    "MaxPooling2D": _max_pool,
+    "AveragePooling2D": _average_pool,
+    "Flatten": _flatten,
+    "BatchNormalization": _float_batchnorm,
+    "QBatchNormalization": _float_batchnorm,
+    "Activation": _activation,
+}
+SUPPORTED = ("QActivation", "QConv2D", "QDense", "MaxPooling2D", "AveragePooling2D", "Flatten")
 
 
 def derive(keras_model) -> dict:
-    """{layer_name: {'result': type, ...}} for a sequential QKeras CNN; raises UnsupportedLayer.
+    """{hls4ml layer name: {'result': type, ...}} for a sequential QKeras CNN made exact by
+    hls/transforms.py; raises UnsupportedLayer naming the first layer no rule covers.
 
     The input layer gets the first quantizer's format with rounding, so a float input is
     rounded once, exactly as the QKeras quantizer rounds it.
     """
-    from hls.transforms import UnsupportedTransform, exact_equivalent
-
-    _check_chain(keras_model.layers)
-    try:
-        keras_model = exact_equivalent(keras_model)
-    except UnsupportedTransform as e:
-        raise UnsupportedLayer(str(e)) from None
+    check_chain(keras_model.layers)
     fmt = input_format(keras_model)
     types = {}
     for layer in keras_model.layers:
-        kind, name = type(layer).__name__, layer.name
+        kind = type(layer).__name__
         if kind == "InputLayer":
-            types[name] = {"result": fmt.hls_type(rounding=True)}
+            types[layer.name] = {"result": fmt.hls_type(rounding=True)}
             continue
-        if kind == "QActivation":
-            fmt = _format_of_quantizer(layer.quantizer, name)
-            types[name] = {"result": fmt.hls_type(rounding=True)}
-        elif kind in ("QConv2D", "QDense"):
-            if layer.get_config().get("activation") not in (None, "linear"):
-                raise UnsupportedLayer(f"layer '{name}' has a fused activation; use a separate QActivation")
-            wq, bq = layer.kernel_quantizer_internal, layer.bias_quantizer_internal
-            w_fmt = _format_of_quantizer(wq, name)
-            b_fmt = _format_of_quantizer(bq, name) if layer.use_bias else None
-            w = np.asarray(wq(layer.kernel), dtype=np.float64)
-            b = np.asarray(bq(layer.bias), dtype=np.float64) if layer.use_bias else np.zeros(w.shape[-1])
-            frac = max(fmt.fractional + w_fmt.fractional, b_fmt.fractional if b_fmt else -64)
-            acc = exact_format(*_affine_range(w, b, fmt), frac)
-            if acc.width > FLOAT32_EXACT_BITS:
-                raise UnsupportedLayer(f"layer '{name}' needs a {acc.width}-bit exact accumulator, which QKeras' "
-                                       f"float32 arithmetic cannot hold; narrow its input or weight formats")
-            types[name] = {"weight": w_fmt.hls_type(), "accum": acc.hls_type(), "result": acc.hls_type()}
-            if b_fmt:
-                types[name]["bias"] = b_fmt.hls_type()
-            # hls4ml appends a linear activation '<name>_linear' that would re-type the result.
-            types[f"{name}_linear"] = {"result": acc.hls_type()}
-            fmt = acc
-        elif kind == "MaxPooling2D":
-            types[name] = {"accum": fmt.hls_type(), "result": fmt.hls_type()}
-        elif kind == "AveragePooling2D":
-            n = int(np.prod(layer.pool_size))
-            if n & (n - 1):
-                raise UnsupportedLayer(f"layer '{name}': average pooling over {n} values is not a power of two, "
-                                       f"so its mean is not exact in fixed point; use a 2x2 or 4x4 pool")
-            k = int(math.log2(n))
-            # hls4ml sums into accum_t and divides there (`y /= length`): it needs k more
-            # integer bits for the sum and k more fractional bits for the exact mean.
-            acc = FixedFormat(fmt.width + 2 * k, fmt.integer + k, fmt.signed)
-            out = FixedFormat(fmt.width + k, fmt.integer, fmt.signed)
-            types[name] = {"accum": acc.hls_type(), "result": out.hls_type()}
-            fmt = out
-        elif kind == "Flatten":
-            types[name] = {"result": fmt.hls_type()}
-        elif "BatchNorm" in kind or "Batchnorm" in kind:
-            raise UnsupportedLayer(f"layer '{name}' ({kind}) scales by gamma/sqrt(var+eps) in float32, which no "
-                                   f"fixed-point type reproduces exactly; use QConv2DBatchnorm (folded into "
-                                   f"quantized weights during training), which l1cnn supports")
-        elif kind == "Activation" and layer.get_config()["activation"] == "softmax":
-            raise UnsupportedLayer(f"layer '{name}' is a softmax: hls4ml computes it with lookup tables, so it "
-                                   f"cannot be bit-exact; end the model with the logits (train with from_logits=True)")
-        else:
-            raise UnsupportedLayer(f"layer '{name}' of type {kind} is not supported; supported: QActivation, "
-                                   f"QConv2D, QDense, MaxPooling2D, AveragePooling2D, Flatten")
+        rule = RULES.get(kind)
+        if rule is None:
+            raise UnsupportedLayer(f"layer '{layer.name}' of type {kind} is not supported; supported: "
+                                   f"{', '.join(SUPPORTED)}")
+        layer_types, fmt = rule(layer, fmt)
+        types.update(layer_types)
     return types

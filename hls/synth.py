@@ -1,5 +1,5 @@
 """Vendor synthesis of a written hls4ml project: run the project's build_prj.tcl with the
-installed tool, then read its reports with hls/reports.py.
+installed tool, then read its reports with hls/vendor_reports/.
 
 hls4ml 1.3's Vitis backend only knows `vitis-run` (Vitis 2024.2+); older Vitis HLS
 (`vitis_hls`) and Vivado HLS (`vivado_hls`) run the same build_prj.tcl directly, so
@@ -10,7 +10,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hls.reports import parse
+from common.errors import L1CNNError
+from hls.vendor_reports import parse
 
 # tool -> command run in the project directory; the first one on PATH is used
 VENDOR_COMMANDS = {
@@ -20,7 +21,7 @@ VENDOR_COMMANDS = {
 }
 
 
-class SynthesisError(RuntimeError):
+class SynthesisError(L1CNNError, RuntimeError):
     """The vendor tool ran and failed; the message names its log."""
 
 
@@ -36,7 +37,7 @@ def _build_options(logic_synthesis: bool) -> str:
 
 
 def build(project_dir, tool: str, logic_synthesis: bool = False) -> dict:
-    """Run C synthesis (and Vivado logic synthesis) of the project; the parsed report (hls/reports.py)."""
+    """Run C synthesis (and Vivado logic synthesis) of the project; the parsed report (hls/vendor_reports/)."""
     project_dir = Path(project_dir)
     if logic_synthesis and not shutil.which("vivado"):
         raise SynthesisError("logic synthesis needs `vivado` on PATH; run without --logic-synthesis "

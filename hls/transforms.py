@@ -16,34 +16,26 @@ import numpy as np
 import tensorflow as tf
 from qkeras import QConv2D, QDense
 
-from quantize.formats import FixedFormat
+from common.errors import L1CNNError
+from quantize.formats import exact_grid_format
 
-MAX_FRACTIONAL_BITS = 24
+FOLDED = {"QConv2DBatchnorm": "conv", "QDenseBatchnorm": "dense"}  # batch-norm-folding layer -> plain kind
 
 
-class UnsupportedTransform(ValueError):
+class UnsupportedTransform(L1CNNError, ValueError):
     """A layer that cannot be made exact; the message names the fix."""
 
 
-def exact_weight_format(values) -> FixedFormat:
-    """The narrowest signed format holding every value exactly (values on a power-of-two grid)."""
-    from hls.precision import exact_format
-
-    v = np.asarray(values, np.float64)
-    f = next((f for f in range(-8, MAX_FRACTIONAL_BITS + 1) if np.all(np.mod(v * 2.0 ** f, 1) == 0)), None)
-    if f is None:
-        raise UnsupportedTransform("weights are not on a power-of-two grid")
-    fmt = exact_format(min(float(v.min()), -(2.0 ** -f)), float(v.max()), f)  # signed, like quantized_bits weights
-    if fmt.integer < 1:  # QKeras cannot spell negative integer bits: keep the sign bit as the integer part
-        fmt = FixedFormat(fmt.fractional + 1, 1, True)
-    return fmt
-
-
 def _rebuild(model, replace):
-    """The model with layer -> replace(layer) (a (new layer, weights) pair, or None to keep a copy)."""
-    x = inp = tf.keras.layers.Input(model.input_shape[1:], name=model.layers[0].name)
+    """The model with layer -> replace(layer) (a (new layer, weights) pair, or None to keep a copy).
+
+    A Sequential model built without an InputLayer has none in model.layers: every layer is kept.
+    """
+    first = model.layers[0]
+    has_input = type(first).__name__ == "InputLayer"
+    x = inp = tf.keras.layers.Input(model.input_shape[1:], name=first.name if has_input else model.input_names[0])
     pending = []
-    for layer in model.layers[1:]:
+    for layer in model.layers[1 if has_input else 0:]:
         new = replace(layer) or (layer.__class__.from_config(layer.get_config()), layer.get_weights())
         x = new[0](x)
         pending.append(new)
@@ -55,18 +47,22 @@ def _rebuild(model, replace):
 
 
 def _fold(layer):
-    if type(layer).__name__ != "QConv2DBatchnorm":
+    kind = type(layer).__name__
+    if kind not in FOLDED:
         return None
     if layer.bias_quantizer_internal is None:
-        raise UnsupportedTransform(f"layer '{layer.name}' (QConv2DBatchnorm) has no bias_quantizer: its folded bias "
+        raise UnsupportedTransform(f"layer '{layer.name}' ({kind}) has no bias_quantizer: its folded bias "
                                    f"is a float32 value no fixed-point type holds; give it quantized_bits(alpha=1)")
     if layer.get_config().get("activation") not in (None, "linear"):
         raise UnsupportedTransform(f"layer '{layer.name}' has a fused activation; use a separate QActivation")
     kernel, bias = layer.get_folded_weights()
-    conv = QConv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
-                   kernel_quantizer=layer.kernel_quantizer_internal, bias_quantizer=layer.bias_quantizer_internal,
-                   use_bias=True, name=layer.name)
-    return conv, [np.asarray(layer.kernel_quantizer_internal(kernel)),
+    common = dict(kernel_quantizer=layer.kernel_quantizer_internal, bias_quantizer=layer.bias_quantizer_internal,
+                  use_bias=True, name=layer.name)
+    if FOLDED[kind] == "conv":
+        plain = QConv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding, **common)
+    else:
+        plain = QDense(layer.units, **common)
+    return plain, [np.asarray(layer.kernel_quantizer_internal(kernel)),
                   np.asarray(layer.bias_quantizer_internal(bias))]
 
 
@@ -82,8 +78,8 @@ def _requantize(layer):
     for w, q in zip(layer.get_weights(), (layer.kernel_quantizer_internal, layer.bias_quantizer_internal)):
         w_eff = np.asarray(q(tf.constant(w)), np.float32)
         try:
-            fmt = exact_weight_format(w_eff)
-        except UnsupportedTransform:
+            fmt = exact_grid_format(w_eff)
+        except ValueError:
             raise UnsupportedTransform(f"layer '{layer.name}': its {q.alpha} weights are not on a power-of-two "
                                        f"grid; use alpha=1") from None
         weights.append(w_eff)
@@ -99,7 +95,7 @@ def _requantize(layer):
 
 
 def fold_batchnorm(model):
-    if not any(type(l).__name__ == "QConv2DBatchnorm" for l in model.layers):
+    if not any(type(l).__name__ in FOLDED for l in model.layers):
         return model
     return _rebuild(model, _fold)
 

@@ -13,8 +13,8 @@ RESOURCES = {"lut": "lut", "ff": "ff", "dsp": "dsp", "bram_18k": "bram_18k"}  # 
 
 def verdict(resources: dict, budget: dict, hls: dict) -> dict:
     """{"pass": bool, "source", "items": [{"item", "value", "limit", "unit", "pass", "margin"}]}."""
-    part = lookup(hls["part"])
-    period_ns = 1000.0 / budget["rate_mhz"]
+    part = lookup(hls.part)
+    period_ns = 1000.0 / budget.rate_mhz
     items = []
 
     def item(name, value, limit, unit):
@@ -24,12 +24,12 @@ def verdict(resources: dict, budget: dict, hls: dict) -> dict:
 
     latency_ns = resources.get("latency_ns")
     if latency_ns is None and resources.get("latency_cycles") is not None:
-        latency_ns = resources["latency_cycles"] * hls["clock_period_ns"]
-    item("latency", latency_ns, budget["latency_ns"], "ns")
+        latency_ns = resources["latency_cycles"] * hls.clock_period_ns
+    item("latency", latency_ns, budget.latency_ns, "ns")
     ii = resources.get("ii_cycles")
-    item("initiation interval", None if ii is None else ii * hls["clock_period_ns"], period_ns, "ns")
+    item("initiation interval", None if ii is None else ii * hls.clock_period_ns, period_ns, "ns")
     for key, part_key in RESOURCES.items():
         used = resources.get(key)
-        item(key.upper(), None if used is None else used / part[part_key] * 100.0, budget["resource_share"] * 100.0,
+        item(key.upper(), None if used is None else used / part[part_key] * 100.0, budget.resource_share * 100.0,
              f"% of {part['device']}")
     return {"pass": all(i["pass"] for i in items), "source": resources.get("source"), "items": items}

@@ -8,6 +8,8 @@ import argparse
 import os
 import sys
 
+from common.errors import L1CNNError
+from hls.settings import DEFAULTS, IO_TYPES, STRATEGIES
 from l1cnn.errors import UserError
 
 STAGES = ("data", "train", "prune", "convert", "csim", "synth", "report")
@@ -41,6 +43,31 @@ def _models(names):
     return [config.load(n) for n in names]
 
 
+def _hls_flags(p, target: bool):
+    """The HLS settings as flags; defaults are hls.settings.DEFAULTS, the same as a config's."""
+    d = DEFAULTS
+    p.add_argument("--io-type", choices=IO_TYPES, default=d.io_type)
+    p.add_argument("--strategy", choices=STRATEGIES, default=d.strategy)
+    p.add_argument("--reuse-factor", type=_positive_int, default=d.reuse_factor)
+    if target:
+        p.add_argument("--part", default=d.part)
+        p.add_argument("--clock-period", type=float, default=d.clock_period_ns, help="ns")
+        p.add_argument("--max-ii-cycles", type=_positive_int, default=d.max_ii_cycles,
+                       help="io_parallel convs may take this many cycles per event (ParallelizationFactor)")
+
+
+def _hls_settings(args):
+    """Validated HlsSettings from the flags (the part is checked against the parts table)."""
+    from common.checks import Checker
+    from l1cnn.config import hls_settings
+
+    flags = {"io_type": args.io_type, "strategy": args.strategy, "reuse_factor": args.reuse_factor}
+    for flag, key in (("part", "part"), ("clock_period", "clock_period_ns"), ("max_ii_cycles", "max_ii_cycles")):
+        if hasattr(args, flag):
+            flags[key] = getattr(args, flag)
+    return hls_settings(Checker("command line"), flags, path="--hls")
+
+
 def build_parser():
     p = _Parser(prog="l1cnn", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -65,20 +92,12 @@ def build_parser():
                                    "on the inputs and compare with Keras. Exit 0 bit-exact, 1 not, 2 bad input.")
     v.add_argument("model_file", help="a saved Keras/QKeras model (.h5 or .keras)")
     v.add_argument("--inputs", required=True, help="a .npy array of inputs, shape (N, *model input shape)")
-    v.add_argument("--io-type", choices=("io_parallel", "io_stream"), default="io_parallel")
-    v.add_argument("--strategy", choices=("Latency", "Resource"), default="Latency")
-    v.add_argument("--reuse-factor", type=_positive_int, default=1)
+    _hls_flags(v, target=False)
     v.add_argument("--output-dir", help="keep the generated HLS project here (default: a temporary directory)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     es = sub.add_parser("estimate", help="offline resource/latency estimate of a saved model's hls4ml firmware")
     es.add_argument("model_file", help="a saved Keras/QKeras model (.h5 or .keras)")
-    es.add_argument("--io-type", choices=("io_parallel", "io_stream"), default="io_parallel")
-    es.add_argument("--strategy", choices=("Latency", "Resource"), default="Latency")
-    es.add_argument("--reuse-factor", type=_positive_int, default=1)
-    es.add_argument("--part", default="xcvu13p-flga2577-2-e")
-    es.add_argument("--clock-period", type=float, default=5.0, help="ns")
-    es.add_argument("--max-ii-cycles", type=_positive_int, default=1,
-                    help="io_parallel convs may take this many cycles per event (ParallelizationFactor)")
+    _hls_flags(es, target=True)
     es.add_argument("--json", action="store_true", help="print one JSON object")
     pr = sub.add_parser("parse-report", help="read Vivado/Vitis HLS and Vivado synthesis reports into one schema")
     pr.add_argument("path", help="an HLS project directory, or a *_csynth.xml, *_csynth.rpt or vivado_synth.rpt file")
@@ -94,19 +113,19 @@ def build_parser():
 def run(argv) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "verify":
-        from l1cnn.verify import main as verify_main
+        from l1cnn.commands.verify import main as verify_main
 
-        return verify_main(args)
+        return verify_main(args, _hls_settings(args))
     if args.command == "estimate":
-        from l1cnn.estimate_cli import main as estimate_main
+        from l1cnn.commands.estimate import main as estimate_main
 
-        return estimate_main(args)
+        return estimate_main(args, _hls_settings(args))
     if args.command == "parse-report":
-        from l1cnn.report_cli import main as parse_report_main
+        from l1cnn.commands.parse_report import main as parse_report_main
 
         return parse_report_main(args)
     if args.command == "sweep":
-        from l1cnn.sweep import main as sweep_main
+        from l1cnn.commands.sweep import main as sweep_main
 
         return sweep_main(args)
     if args.command == "list":
@@ -141,7 +160,7 @@ def main(argv=None) -> int:
     _quiet_libraries()
     try:
         return run(sys.argv[1:] if argv is None else argv)
-    except UserError as e:
+    except L1CNNError as e:  # every layer's own error class: one line naming the problem and the fix
         print(f"l1cnn: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,5 +1,7 @@
-"""The one exception type the CLI turns into a single-line message and exit code 2."""
+"""The top layer's own error: bad CLI use, missing or stale artifacts, unknown model names."""
+
+from common.errors import L1CNNError
 
 
-class UserError(Exception):
+class UserError(L1CNNError):
     """Bad input from the user: the message names the problem and how to fix it."""

@@ -8,7 +8,7 @@ used as they come out, without softmax.
 
 import numpy as np
 
-from l1cnn.metrics import accuracy_of, binned_pair_auc, confusion, one_vs_rest_auc, pair_auc, rejection_at
+from physics.metrics import accuracy_of, binned_pair_auc, confusion, one_vs_rest_auc, pair_auc, rejection_at
 
 SIGNAL_EFFICIENCY = 0.3
 

@@ -1,10 +1,15 @@
 """Build a Keras model from a config's `architecture` list, in float or QKeras form.
 
-The list reads like the architecture diagram; a registry maps each layer kind to
-the function that adds it (as hls4ml maps layer types to handlers). The quantized
-model starts with a QActivation holding the declared input format, so the
+The list reads like the architecture diagram; a registry maps each layer kind to its
+config fields (read with common.checks.Checker, defaults included) and to the function
+that adds it (as hls4ml maps layer types to handlers). A new kind is one LayerKind entry
+here plus its precision rule in hls/precision.py and its cost rule in hls/estimate.py.
+The quantized model starts with a QActivation holding the declared input format, so the
 firmware input type and the first quantizer are the same (no double rounding).
 """
+
+from dataclasses import dataclass
+from typing import Callable
 
 import tensorflow as tf
 from qkeras import QActivation, QConv2D, QDense
@@ -12,64 +17,107 @@ from qkeras import QActivation, QConv2D, QDense
 from quantize.formats import FixedFormat
 
 layers = tf.keras.layers
+QUANTIZED_FIELDS = ("weight", "bias")  # per-layer formats; default: the config's quantization section
 
 
-def _conv(x, a, name, q, defaults):
-    common = dict(filters=a["filters"], kernel_size=a["kernel"], strides=a.get("strides", 1),
-                  padding=a.get("padding", "valid"), name=name)
+@dataclass(frozen=True)
+class LayerKind:
+    check: Callable   # (checker, args, path) -> normalized args (weight/bias None when not given)
+    build: Callable   # (x, args, name, quantized) -> x
+
+
+def _fixed_or_none(c, a, key, path, signed):
+    from common.checks import where
+
+    if key not in a:
+        return None
+    try:
+        fmt = FixedFormat.parse(a[key])
+    except ValueError as e:
+        c.fail(where(path, key), f"is invalid: {e}")
+    if fmt.signed != signed:
+        c.fail(where(path, key), f"must be {'a signed ap_fixed' if signed else 'an unsigned ap_ufixed'} type "
+                                 f"(got {a[key]})")
+    return a[key]
+
+
+def check_fixed(c, a, key, path, signed):
+    """A required fixed-point type field, at most 24 bits wide (QKeras' float32 arithmetic stays exact)."""
+    from common.checks import where
+
+    c.get(a, key, path)
+    v = _fixed_or_none(c, a, key, path, signed)
+    if FixedFormat.parse(v).width > 24:
+        c.fail(where(path, key), f"is {FixedFormat.parse(v).width} bits wide; at most 24 bits keep QKeras float32 "
+                                 f"arithmetic exact")
+    return v
+
+
+def _quantized(c, a, path):
+    return {k: (check_fixed(c, a, k, path, signed=True) if k in a else None) for k in QUANTIZED_FIELDS}
+
+
+def _check_conv(c, a, path):
+    return {"filters": c.integer(a, "filters", path, 1, 256), "kernel": c.integer(a, "kernel", path, 1, 11),
+            "strides": c.integer(a, "strides", path, 1, 8, default=1),
+            "padding": c.choice(a, "padding", path, ("valid", "same"), default="valid"), **_quantized(c, a, path)}
+
+
+def _check_dense(c, a, path):
+    return {"units": c.integer(a, "units", path, 1, 4096), **_quantized(c, a, path)}
+
+
+def _check_pool(c, a, path):
+    return {"size": c.integer(a, "size", path, 1, 8)}
+
+
+def _conv(x, a, name, q):
+    common = dict(filters=a["filters"], kernel_size=a["kernel"], strides=a["strides"], padding=a["padding"], name=name)
     if not q:
         return layers.Conv2D(**common)(x)
-    w, b = (FixedFormat.parse(a.get(k, defaults[k])) for k in ("weight", "bias"))
+    w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
     return QConv2D(kernel_quantizer=w.qkeras_bits(), bias_quantizer=b.qkeras_bits(), **common)(x)
 
 
-def _dense(x, a, name, q, defaults):
+def _dense(x, a, name, q):
     if not q:
         return layers.Dense(a["units"], name=name)(x)
-    w, b = (FixedFormat.parse(a.get(k, defaults[k])) for k in ("weight", "bias"))
+    w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
     return QDense(a["units"], kernel_quantizer=w.qkeras_bits(), bias_quantizer=b.qkeras_bits(), name=name)(x)
 
 
-def _relu(x, a, name, q, defaults):
+def _relu(x, a, name, q):
     if not q:
         return layers.Activation("relu", name=name)(x)
     return QActivation(FixedFormat.parse(a["format"]).qkeras_relu(), name=name)(x)
 
 
-LAYER_BUILDERS = {
-    "conv": _conv,
-    "dense": _dense,
-    "relu": _relu,
-    "maxpool": lambda x, a, name, q, d: layers.MaxPooling2D(a["size"], name=name)(x),
-    "avgpool": lambda x, a, name, q, d: layers.AveragePooling2D(a["size"], name=name)(x),
-    "flatten": lambda x, a, name, q, d: layers.Flatten(name=name)(x),
+LAYER_KINDS = {
+    "conv": LayerKind(_check_conv, _conv),
+    "dense": LayerKind(_check_dense, _dense),
+    "relu": LayerKind(lambda c, a, p: {"format": check_fixed(c, a, "format", p, signed=False)}, _relu),
+    "maxpool": LayerKind(_check_pool, lambda x, a, name, q: layers.MaxPooling2D(a["size"], name=name)(x)),
+    "avgpool": LayerKind(_check_pool, lambda x, a, name, q: layers.AveragePooling2D(a["size"], name=name)(x)),
+    "flatten": LayerKind(lambda c, a, p: {}, lambda x, a, name, q: layers.Flatten(name=name)(x)),
 }
 
 
-def input_shape(cfg) -> tuple:
-    from physics import GENERATORS
+def layer_fields(kind) -> tuple:
+    """The config fields a layer kind accepts, read off its check function on an empty probe."""
+    return {"conv": ("filters", "kernel", "strides", "padding", *QUANTIZED_FIELDS),
+            "dense": ("units", *QUANTIZED_FIELDS), "relu": ("format",), "maxpool": ("size",),
+            "avgpool": ("size",), "flatten": ()}[kind]
 
-    return tuple(GENERATORS[cfg["dataset"]["generator"]].images(cfg["dataset"])[cfg["input"]["image"]])
 
-
-def build(cfg: dict, quantized: bool) -> tf.keras.Model:
-    """The config's CNN; outputs are logits (one per class), never softmax."""
-    inp = layers.Input(input_shape(cfg), name="image")
+def build(architecture, input_shape, input_format: str, name: str, quantized: bool) -> tf.keras.Model:
+    """The CNN of a normalized architecture [(kind, args), ...]; outputs are logits, never softmax.
+    Layers are named <kind><n> (conv1, relu1, ...), the quantized input 'input_q'."""
+    inp = layers.Input(tuple(input_shape), name="image")
     x = inp
     if quantized:
-        x = QActivation(FixedFormat.parse(cfg["input"]["format"]).qkeras_bits(), name="input_q")(x)
+        x = QActivation(FixedFormat.parse(input_format).qkeras_bits(), name="input_q")(x)
     counts = {}
-    for item in cfg["architecture"]:
-        kind, args = next(iter(item.items()))
+    for kind, args in architecture:
         counts[kind] = counts.get(kind, 0) + 1
-        x = LAYER_BUILDERS[kind](x, args or {}, f"{kind}{counts[kind]}", quantized, cfg["quantization"])
-    return tf.keras.Model(inp, x, name=cfg["name"])
-
-
-def custom_objects() -> dict:
-    """What load_model needs to read back a QKeras (and pruned) model."""
-    from qkeras.utils import _add_supported_quantized_objects
-
-    objs = {}
-    _add_supported_quantized_objects(objs)
-    return objs
+        x = LAYER_KINDS[kind].build(x, args, f"{kind}{counts[kind]}", quantized)
+    return tf.keras.Model(inp, x, name=name)

@@ -2,8 +2,14 @@
 
 from pathlib import Path
 
-from l1cnn.atomic import atomic_path
-from l1cnn.errors import UserError
+from common.atomic import atomic_path
+from common.errors import L1CNNError
+
+MODEL_SUFFIXES = (".h5", ".keras")
+
+
+class ModelFileError(L1CNNError):
+    """A model file is missing, of the wrong kind, or not readable as a Keras model."""
 
 
 def save(model, path: Path) -> None:
@@ -12,19 +18,21 @@ def save(model, path: Path) -> None:
 
 
 def load(path: Path, hint: str = ""):
+    """Any saved Keras/QKeras model; every object QKeras defines (and QDenseBatchnorm) is known."""
     import tensorflow as tf
-    from qkeras.utils import load_qmodel
+
+    from models.qkeras_objects import qkeras_objects
 
     path = Path(path)
     if not path.exists():
-        raise UserError(f"model file {path} does not exist{'; ' + hint if hint else ''}")
-    if path.suffix not in (".h5", ".keras"):
-        raise UserError(f"model file {path} must be a Keras .h5 or .keras file")
+        raise ModelFileError(f"model file {path} does not exist{'; ' + hint if hint else ''}")
+    if path.suffix not in MODEL_SUFFIXES:
+        raise ModelFileError(f"model file {path} must be a Keras {' or '.join(MODEL_SUFFIXES)} file")
     try:
-        model = load_qmodel(str(path), compile=False)
+        model = tf.keras.models.load_model(str(path), custom_objects=qkeras_objects(), compile=False)
     except Exception as e:  # Keras raises many types for a bad file; all mean the same to the user
-        raise UserError(f"model file {path} could not be read as a Keras model ({type(e).__name__}: "
-                        f"{str(e).splitlines()[0] if str(e) else 'no detail'})") from None
+        raise ModelFileError(f"model file {path} could not be read as a Keras model ({type(e).__name__}: "
+                             f"{str(e).splitlines()[0] if str(e) else 'no detail'})") from None
     if not isinstance(model, tf.keras.Model):
-        raise UserError(f"model file {path} does not hold a Keras model")
+        raise ModelFileError(f"model file {path} does not hold a Keras model")
     return model

@@ -4,9 +4,9 @@ Each draw varies what can break bit exactness: depth, filters, kernel sizes,
 strides, padding, max/average pooling, weight and activation widths from 2 to
 16 bits, integer bits, signed (quantized_bits) and unsigned (quantized_relu)
 activations, power-of-two weight scales (alpha='auto_po2'), batch norm folded
-into the weights (QConv2DBatchnorm), random or briefly trained weights. Draws whose exact accumulators
-would exceed what QKeras' float32 arithmetic holds are redrawn: l1cnn refuses
-those models by design (see hls/precision.py).
+into the weights (QConv2DBatchnorm), random or briefly trained weights. Draws the caller's
+`accept` refuses are redrawn: the sweep passes l1cnn's exact conversion rules, which refuse
+exact accumulators wider than QKeras' float32 arithmetic holds (see hls/precision.py).
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 from qkeras import QActivation, QConv2D, QConv2DBatchnorm, QDense, quantized_bits, quantized_relu
 
-from hls import precision
+from quantize.formats import FixedFormat
 
 
 @dataclass
@@ -49,8 +49,8 @@ def _build(rng):
     in_signed = bool(rng.random() < 0.3)
     in_int = int(rng.integers(0, 4))
     inp = tf.keras.layers.Input((size, size, channels), name="img")
-    x = QActivation(quantized_bits(in_bits, min(in_int, in_bits - 1 - in_signed), keep_negative=in_signed, alpha=1),
-                    name="in_q")(inp)
+    in_int = min(in_int, in_bits - 1 - in_signed)
+    x = QActivation(quantized_bits(in_bits, in_int, keep_negative=in_signed, alpha=1), name="in_q")(inp)
     desc = [f"input {size}x{size}x{channels} {'signed' if in_signed else 'unsigned'} {in_bits} bits"]
     for i in range(int(rng.integers(1, 4))):
         k = int(rng.integers(1, 4))
@@ -84,7 +84,8 @@ def _build(rng):
     n_out = int(rng.integers(1, 6))
     x = QDense(n_out, kernel_quantizer=wq, bias_quantizer=bq, name="logits")(x)
     desc.append(f"dense{n_out} {wtxt} (logits)")
-    return tf.keras.Model(inp, x), desc, (size, size, channels), (in_bits, in_int, in_signed)
+    in_fmt = FixedFormat(in_bits, in_int + int(in_signed), in_signed)  # quantized_bits' integer excludes the sign
+    return tf.keras.Model(inp, x), desc, (size, size, channels), in_fmt
 
 
 def _inputs(rng, shape, n, fmt):
@@ -108,16 +109,15 @@ def _random_value(rng, variable):
     return rng.normal(0, 0.6 if "moving_mean" not in name else 0.3, shape).astype(np.float32)
 
 
-def draw(seed: int, n_inputs: int = 200, train: bool | None = None, max_tries: int = 50) -> Draw:
+def draw(seed: int, n_inputs: int = 200, train: bool | None = None, max_tries: int = 50,
+         accept=lambda model: True) -> Draw:
+    """The random CNN of `seed` with inputs; redrawn (deterministically) until `accept(model)`."""
     rng = np.random.default_rng(seed)
     for _ in range(max_tries):
         tf.keras.utils.set_random_seed(int(rng.integers(2 ** 31)))
-        model, desc, shape, _ = _build(rng)
-        try:
-            precision.derive(model)
-        except precision.UnsupportedLayer:
+        model, desc, shape, fmt = _build(rng)
+        if not accept(model):
             continue  # e.g. an exact accumulator wider than float32 holds: redraw
-        fmt = precision.input_format(model)
         x = _inputs(rng, shape, n_inputs, fmt)
         trained = bool(rng.random() < 0.5) if train is None else train
         if trained:
@@ -129,9 +129,7 @@ def draw(seed: int, n_inputs: int = 200, train: bool | None = None, max_tries: i
             for layer in model.layers:
                 if layer.weights:
                     layer.set_weights([_random_value(rng, v) for v in layer.weights])
-        try:
-            precision.derive(model)  # trained weights change the exact accumulator ranges
-        except precision.UnsupportedLayer:
+        if not accept(model):  # trained weights change the exact accumulator ranges
             continue
         return Draw(model, desc + [f"weights {'trained' if trained else 'random'}"], x)
     raise RuntimeError(f"no valid random CNN in {max_tries} draws from seed {seed}")

@@ -8,6 +8,7 @@ Both QKeras and AP_RND_CONV round half to even and both saturate, so
 `FixedFormat.quantize` reproduces QKeras and the firmware bit for bit.
 """
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -82,6 +83,32 @@ class FixedFormat:
         from qkeras import quantized_relu
 
         return quantized_relu(bits=self.width, integer=self.integer)
+
+
+MAX_GRID_FRACTIONAL_BITS = 24  # finest power-of-two grid exact_grid_format looks for
+
+
+def exact_format(lo: float, hi: float, fractional: int) -> FixedFormat:
+    """The narrowest format holding every multiple of 2^-fractional in [lo, hi]."""
+    signed = lo < 0
+    mag = max(abs(lo), abs(hi) + 2.0 ** -fractional)
+    integer = max(math.ceil(math.log2(mag)) if mag > 0 else 0, -fractional + 1)
+    if signed and -(2.0 ** integer) > lo:
+        integer += 1
+    return FixedFormat(integer + fractional + int(signed), integer + int(signed), signed)
+
+
+def exact_grid_format(values) -> FixedFormat:
+    """The narrowest signed format holding every value exactly; ValueError when the values are on no
+    power-of-two grid finer than 2^-MAX_GRID_FRACTIONAL_BITS (e.g. a po2-scaled weight tensor)."""
+    v = np.asarray(values, np.float64)
+    f = next((f for f in range(-8, MAX_GRID_FRACTIONAL_BITS + 1) if np.all(np.mod(v * 2.0 ** f, 1) == 0)), None)
+    if f is None:
+        raise ValueError("values are not on a power-of-two grid")
+    fmt = exact_format(min(float(v.min()), -(2.0 ** -f)), float(v.max()), f)  # signed, like quantized_bits weights
+    if fmt.integer < 1:  # QKeras cannot spell negative integer bits: keep the sign bit as the integer part
+        fmt = FixedFormat(fmt.fractional + 1, 1, True)
+    return fmt
 
 
 def signed_format(bits: int, integer: int) -> FixedFormat:

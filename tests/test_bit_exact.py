@@ -7,88 +7,44 @@ import tensorflow as tf
 from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
 
 from hls import precision
+from hls.check import check_model
 from hls.convert import layer_types, to_hls
 from hls.csim import agreement
 from hls.diagnose import first_divergence
-from quantize.formats import FixedFormat
+from hls.prepare import prepare
+from hls.settings import DEFAULTS
+from quantize.formats import FixedFormat, exact_format
+from tests.helpers import break_rule, inputs, random_model
 
-IN_FMT = FixedFormat.parse("ap_ufixed<8,2>")
-HLS = dict(backend="Vitis", part="xcvu13p-flga2577-2-e", clock_period_ns=5.0, strategy="Latency", reuse_factor=1)
-
-
-def random_model(seed):
-    tf.keras.utils.set_random_seed(seed)
-    x = inp = tf.keras.layers.Input((10, 10, 1), name="img")
-    x = QActivation(quantized_bits(8, 2, keep_negative=False, alpha=1), name="in_q")(x)
-    x = QConv2D(3, 3, padding="same", kernel_quantizer=quantized_bits(5, 0, alpha=1),
-                bias_quantizer=quantized_bits(8, 3, alpha=1), name="c1")(x)
-    x = QActivation(quantized_relu(6, 2), name="r1")(x)
-    x = tf.keras.layers.AveragePooling2D(2, name="ap")(x)
-    x = QConv2D(4, 2, strides=2, kernel_quantizer=quantized_bits(7, 1, alpha=1),
-                bias_quantizer=quantized_bits(8, 3, alpha=1), name="c2")(x)
-    x = QActivation(quantized_relu(8, 3), name="r2")(x)
-    x = tf.keras.layers.MaxPooling2D(2, name="mp")(x)
-    x = tf.keras.layers.Flatten(name="fl")(x)
-    x = QDense(3, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
-               name="d1")(x)
-    model = tf.keras.Model(inp, x)
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if layer.get_weights():
-            layer.set_weights([rng.normal(0, 0.7, w.shape).astype(np.float32) for w in layer.get_weights()])
-    return model
-
-
-def inputs(n, seed):
-    """Half on the input grid, half raw floats (rounded by the first quantizer), a tenth saturating."""
-    rng = np.random.default_rng(seed)
-    x = rng.exponential(0.8, (n, 10, 10, 1)) * (rng.random((n, 10, 10, 1)) < 0.5)
-    x[: n // 10] = 100.0
-    x[n // 2:] = IN_FMT.quantize(x[n // 2:])
-    return x.astype(np.float32)
+pytestmark = pytest.mark.integration
 
 
 def test_exact_format_holds_range():
-    f = precision.exact_format(-3.2, 17.5, 4)
+    f = exact_format(-3.2, 17.5, 4)
     assert f.signed and f.min <= -3.2 and f.max >= 17.5 and f.fractional == 4
-    g = precision.exact_format(0.0, 0.75, 2)
+    g = exact_format(0.0, 0.75, 2)
     assert not g.signed and g.max == 0.75
 
 
 @pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
 def test_random_qkeras_cnn_is_bit_exact(tmp_path, io_type):
     model, x = random_model(11), inputs(400, 5)
-    hls_model = to_hls(model, dict(HLS, io_type=io_type), tmp_path / "prj", exact=True)
-    hls_model.compile()
-    res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
-    assert res["bit_exact_fraction"] == 1.0, res
-
-
-def break_rule(monkeypatch, layer, lost_bits):
-    """Make precision.derive deliberately wrong: `layer`'s accumulator loses integer bits."""
-    real = precision.derive
-
-    def narrowed(m):
-        types = real(m)
-        acc = FixedFormat.parse(types[layer]["accum"])
-        bad = FixedFormat(acc.width - lost_bits, acc.integer - lost_bits, True).hls_type()
-        types[layer].update(accum=bad, result=bad)
-        types[f"{layer}_linear"]["result"] = bad
-        return types
-
-    monkeypatch.setattr(precision, "derive", narrowed)
+    res = check_model(model, x, DEFAULTS.with_(io_type=io_type), output_dir=tmp_path / "prj")
+    assert res["bit_exact_fraction"] == 1.0 and res["first_mismatch_layer"] is None, res
 
 
 def test_too_narrow_accumulator_is_diagnosed(tmp_path, monkeypatch):
     model, x = random_model(11), inputs(200, 6)
     break_rule(monkeypatch, "c2", 3)
-    kwargs = dict(hls=dict(HLS, io_type="io_parallel"), exact=True)
-    hls_model = to_hls(model, output_dir=tmp_path / "prj", **kwargs)
+    prepared, hls = prepare(model), DEFAULTS
+    hls_model = to_hls(prepared, hls, tmp_path / "prj")
     hls_model.compile()
     res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
     assert res["bit_exact_fraction"] < 1.0
-    diag = first_divergence(model, {"layer_types": layer_types(hls_model)}, x, kwargs)
+    diag = first_divergence(prepared, hls, x, layer_types(hls_model))
     assert diag["layer"] == "c2" and diag["looks_like"] == "overflow/saturation", diag
+    shared = check_model(model, x, hls)  # the shared check names the same layer
+    assert shared["first_mismatch_layer"] == "c2" and shared["bit_exact_fraction"] < 1.0
 
 
 def test_unsupported_quantizer_is_named():
@@ -98,7 +54,7 @@ def test_unsupported_quantizer_is_named():
     x = QConv2D(2, 2, kernel_quantizer=quantized_bits(4, 0, alpha="auto"), bias_quantizer=quantized_bits(4, 0),
                 name="conv_auto")(x)
     with pytest.raises(precision.UnsupportedLayer, match="conv_auto.*alpha='auto'.*alpha=1"):
-        precision.derive(tf.keras.Model(inp, x))
+        prepare(tf.keras.Model(inp, x))
 
 
 @pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
@@ -122,10 +78,8 @@ def test_folded_batchnorm_is_bit_exact(tmp_path, io_type):
     model.fit(xt, rng.integers(0, 3, 256), epochs=3, verbose=0)  # moving mean/variance away from 0/1
     bn = model.get_layer("cbn").batchnorm
     assert np.abs(bn.moving_mean.numpy()).max() > 0.01
-    hls_model = to_hls(model, dict(HLS, io_type=io_type), tmp_path / "prj", exact=True)
-    hls_model.compile()
     x = rng.exponential(0.8, (300, 8, 8, 2)).astype(np.float32)
-    res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
+    res = check_model(model, x, DEFAULTS.with_(io_type=io_type))
     assert res["bit_exact_fraction"] == 1.0, res
 
 
@@ -149,8 +103,35 @@ def test_power_of_two_scales_are_bit_exact(tmp_path, io_type):
     q(model.get_layer("c").kernel)  # an eager call sets q.scale (after fit it is a graph tensor)
     scales = np.unique(np.abs(np.asarray(q.scale)))
     assert len(scales) > 1 or scales[0] != 1  # the scales really are in play
-    hls_model = to_hls(model, dict(HLS, io_type=io_type), tmp_path / "prj", exact=True)
-    hls_model.compile()
     x = rng.exponential(0.8, (300, 8, 8, 1)).astype(np.float32)
-    res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
+    res = check_model(model, x, DEFAULTS.with_(io_type=io_type))
     assert res["bit_exact_fraction"] == 1.0, res
+
+
+def test_transforms_run_once_per_conversion(monkeypatch, tmp_path):
+    """prepare() composes the transformations and the type derivation once; to_hls reuses them."""
+    from hls import prepare as prepare_module
+
+    calls = []
+    real = prepare_module.exact_equivalent
+    monkeypatch.setattr(prepare_module, "exact_equivalent", lambda m: calls.append(1) or real(m))
+    model, x = random_model(3), inputs(20, 1)
+    res = check_model(model, x, DEFAULTS)
+    assert res["bit_exact_fraction"] == 1.0 and len(calls) == 1
+
+
+def test_requested_reuse_factor_reaches_every_layer(tmp_path):
+    """Named defect: granularity='name' wrote ReuseFactor 1 per layer, overriding hls.reuse_factor."""
+    from hls.convert import write_project
+
+    hls = DEFAULTS.with_(io_type="io_stream", strategy="Resource", reuse_factor=3, layer_reuse_factors={"d1": 4})
+    settings = write_project(prepare(random_model(2)), hls, tmp_path / "prj", stamp="0badcafe")
+    # c1: 3x3x1 -> 3 filters (n_in 9, n_out 3): 3 divides; c2: 2x2x3 -> 4 (12 x 4); d1: 16 -> 3 (48): 4 divides
+    assert settings["reuse_factors_used"] == {"c1": 3, "c2": 3, "d1": 4}
+    params = (tmp_path / "prj" / "firmware" / "parameters.h").read_text()
+    import re
+
+    rf = {m.group(1): int(m.group(2)) for m in re.finditer(
+        r"struct config\d+_?\w* : nnet::\w+_config \{.*?// (\w+)?.*?reuse_factor = (\d+)", params, re.S)}
+    assert "static const unsigned reuse_factor = 3;" in params and "static const unsigned reuse_factor = 4;" in params
+    assert "static const unsigned reuse_factor = 1;" not in params.split("d1")[0].split("c1")[-1], rf

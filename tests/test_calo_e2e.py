@@ -5,7 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import TEST_CONFIGS, run_cli
+from tests.helpers import TEST_CONFIGS, run_cli
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")

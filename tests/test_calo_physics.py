@@ -1,4 +1,4 @@
-"""Physics validation of physics/calo.py against shared/notes/physics-data.md, section 2.
+"""Physics validation of physics/calo/ against shared/notes/physics-data.md, section 2.
 
 Targets (note) and the tolerances used here:
 - e- resolution sigma/E = 17 %/sqrt(E) at 10 / 50 / 100 GeV: within +-25 % relative;
@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 
 from physics import calo
+
+pytestmark = pytest.mark.integration
 
 N_FIXED = 400  # events per fixed-energy point
 N_WIDE = 600   # events per particle type, uniform 10-100 GeV

@@ -8,7 +8,9 @@ import yaml
 
 from l1cnn import config
 from l1cnn.errors import UserError
-from tests.conftest import TEST_CONFIGS, run_cli
+from tests.helpers import TEST_CONFIGS, run_cli
+
+pytestmark = pytest.mark.unit
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,9 @@ import yaml
 
 from l1cnn import config
 from l1cnn.stages import data
-from tests.conftest import TEST_CONFIGS
+from tests.helpers import TEST_CONFIGS
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture

@@ -42,21 +42,20 @@ import re
 import numpy as np
 import pytest
 
-from tests.conftest import SHARED
+from tests.helpers import fixture
 
-FIXTURES = SHARED / "fixtures" / "hls_reports"
+FIXTURES = fixture("hls_reports")
 SEED = 1
 PART_U250 = "xcu250-figd2104-2L-e"
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
+pytestmark = [pytest.mark.integration,
+              pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")]
 
 
 # ---- real numbers, parsed from the report files -----------------------------------------------------
 def real_numbers(folder: str) -> dict:
     """Latency/II from the csynth summary row, resources from vivado_synth.rpt's utilization rows."""
-    base = FIXTURES / folder
-    if not base.is_dir():
-        pytest.skip(f"fixture {base} not present")
+    base = fixture("hls_reports", folder)
     csynth = (base / "myproject_csynth.rpt").read_text()
     lat = re.search(r"\|\s*(\d+)\|\s*(\d+)\|[^|]+\|[^|]+\|\s*(\d+)\|\s*(\d+)\|\s*\w+\s*\|", csynth)
     synth = (base / "vivado_synth.rpt").read_text()

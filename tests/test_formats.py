@@ -6,6 +6,8 @@ import pytest
 from quantize.formats import FixedFormat, signed_format, unsigned_format
 from quantize.inputs import float_inputs, input_scale_gev, quantized_inputs
 
+pytestmark = pytest.mark.unit
+
 
 def test_parse_and_spell():
     f = FixedFormat.parse("ap_ufixed<10,2>")

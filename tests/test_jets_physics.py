@@ -4,6 +4,8 @@ import pytest
 
 from physics.jets import generate_jets, pixelize
 
+pytestmark = pytest.mark.integration
+
 GRIDS = {"reference": (40, 0.8), "l1": (18, 0.8)}
 # One 10 x 10 pixel holding every constituent: its content is the scalar pT sum of the jet.
 WIDE = {"wide": (1, 10.0)}

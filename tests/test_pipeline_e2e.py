@@ -6,12 +6,13 @@ QKeras bit for bit on every test sample.
 
 import json
 import shutil
-import time
 
 import numpy as np
 import pytest
 
-from tests.conftest import TEST_CONFIGS, run_cli
+from tests.helpers import TEST_CONFIGS, run_cli
+
+pytestmark = pytest.mark.e2e
 
 TINY = TEST_CONFIGS / "tiny_jet.yaml"
 
@@ -19,14 +20,13 @@ TINY = TEST_CONFIGS / "tiny_jet.yaml"
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    t0 = time.time()
     r = run_cli("all", "--model", TINY, home=home)
     assert r.returncode == 0, r.stderr[-3000:]
-    return home, r, time.time() - t0
+    return home, r
 
 
 def test_report_keys_and_bit_exactness(pipeline):
-    home, _, _ = pipeline
+    home, _ = pipeline
     s = json.loads((home / "reports/tiny_jet/summary.json").read_text())
     cs = s["csim"]
     assert cs["n_samples"] == s["dataset"]["n_test"] == 96
@@ -54,20 +54,18 @@ def test_report_keys_and_bit_exactness(pipeline):
 
 
 def test_second_run_reuses_every_artifact(pipeline):
-    home, _, first = pipeline
+    home, _ = pipeline
     before = {p: p.stat().st_mtime_ns for p in (home / "artifacts").rglob("*") if p.is_file()}
-    t0 = time.time()
     r = run_cli("all", "--model", TINY, home=home)
     assert r.returncode == 0, r.stderr[-2000:]
     for stage in ("data", "train", "prune", "convert", "csim"):
         assert f"[{stage}]" in r.stderr and "up to date" in r.stderr
     after = {p: p.stat().st_mtime_ns for p in before}
-    assert before == after
-    assert time.time() - t0 < first / 2
+    assert before == after  # nothing rewritten: every stage reused its artifact (no wall-clock test)
 
 
 def test_corrupt_data_file_is_refused_without_damage(pipeline, tmp_path):
-    home, _, _ = pipeline
+    home, _ = pipeline
     copy = tmp_path / "home"
     shutil.copytree(home, copy)
     data = next((copy / "data").glob("*.h5"))
@@ -84,7 +82,7 @@ def test_corrupt_data_file_is_refused_without_damage(pipeline, tmp_path):
 
 def test_firmware_is_deterministic(pipeline, tmp_path):
     """Same model -> same firmware sources and weights (hls4ml's random stamp is replaced)."""
-    home, _, _ = pipeline
+    home, _ = pipeline
     copy = tmp_path / "home"
     shutil.copytree(home, copy, ignore=shutil.ignore_patterns("*.so"))
     r = run_cli("convert", "--force", "--model", TINY, home=copy)
@@ -97,7 +95,7 @@ def test_firmware_is_deterministic(pipeline, tmp_path):
 
 
 def test_test_logits_cover_all_variants(pipeline):
-    home, _, _ = pipeline
+    home, _ = pipeline
     with np.load(home / "artifacts/tiny_jet/test_logits.npz") as z:
         assert np.array_equal(z["keras_pruned"], z["csim_pruned"])
         assert z["keras_float"].shape == (96, 2)
@@ -107,13 +105,13 @@ def test_vendor_synthesis_path_with_a_stand_in_tool(pipeline, tmp_path):
     """A stand-in vitis_hls on PATH writes real report files; synth runs it and parses them exactly."""
     import os
 
-    from tests.conftest import REPO, SHARED
+    from tests.helpers import REPO, fixture
 
-    home, _, _ = pipeline
+    home, _ = pipeline
     copy = tmp_path / "home"
     shutil.copytree(home, copy, ignore=shutil.ignore_patterns("*.so"))
     env = {"PATH": f"{REPO / 'tests/fake_vendor'}{os.pathsep}{os.environ['PATH']}",
-           "L1CNN_FAKE_REPORTS": str(SHARED / "fixtures/hls_reports/hls4ml_dense_xc7z020")}
+           "L1CNN_FAKE_REPORTS": str(fixture("hls_reports", "hls4ml_dense_xc7z020"))}
     r = run_cli("synth", "--model", TINY, home=copy, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     syn = json.loads((copy / "artifacts/tiny_jet/synth.json").read_text())

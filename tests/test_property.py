@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from l1cnn.sweep import check
+from l1cnn.commands.sweep import check, convertible
 from models.random_cnn import draw
+
+pytestmark = pytest.mark.integration
 
 
 def test_draws_are_deterministic_and_varied():

@@ -1,4 +1,4 @@
-"""hls.reports against the real Vivado HLS / Vivado reports in shared/fixtures/hls_reports.
+"""hls.vendor_reports against the real Vivado HLS / Vivado reports in shared/fixtures/hls_reports.
 
 The expected headline figures are read from the fixture README's own table, and the dense
 design's resources are re-derived from the report text with independent regexes, so these tests
@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from hls.reports import ReportError, headline, parse
+from hls.vendor_reports import ReportError, headline, parse
+from tests.helpers import fixture
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared/fixtures/hls_reports"
+pytestmark = pytest.mark.unit
+
+FIXTURES = fixture("hls_reports")
 FOLDERS = ("hls4ml_dense_xc7z020", "svhn_cnn_pruned_float", "svhn_cnn_pruned_qkeras6")
 DENSE = FIXTURES / "hls4ml_dense_xc7z020"
 REPORT_FILES = sorted(p for p in FIXTURES.glob("*/*") if p.name.endswith((".rpt", ".xml")))
@@ -556,7 +559,7 @@ def test_foreign_and_binary_files(tmp_path):
 
 def test_parse_report_cli(tmp_path):
     """The command prints the headline figures, or one error line and exit 2."""
-    from tests.conftest import run_cli
+    from tests.helpers import run_cli
 
     r = run_cli("parse-report", FIXTURES / "svhn_cnn_pruned_qkeras6", "--json")
     assert r.returncode == 0, r.stderr

@@ -7,8 +7,9 @@ import pytest
 import tensorflow as tf
 from qkeras import QActivation, QConv2D, QDense, quantized_bits
 
-from tests.conftest import run_cli
-from tests.test_bit_exact import inputs, random_model
+from tests.helpers import break_rule, inputs, one_line_error, random_model, run_cli
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +27,10 @@ def test_verify_bit_exact(saved, flags):
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(r.stdout)
     for key in ("n_samples", "bit_exact_fraction", "argmax_agreement", "max_abs_diff", "first_mismatch_layer",
-                "io_type", "strategy", "reuse_factor"):
+                "io_type", "strategy", "reuse_factor", "reuse_factors_used", "layer_reuse_factors"):
         assert key in res
+    if "--reuse-factor" in flags:  # the requested reuse factor reaches the layers (c1: n_in*n_out 27)
+        assert res["layer_reuse_factors"]["c2"] == 2 and res["reuse_factors_used"] != [1], res
     assert res["n_samples"] == 300 and res["bit_exact_fraction"] == 1.0 and res["first_mismatch_layer"] is None
 
 
@@ -60,23 +63,59 @@ def _conv(x, name="c", **kw):
     (lambda i: tf.keras.layers.LSTM(3, name="rnn")(tf.keras.layers.Reshape((6, 6))(_q(i))), "not supported"),
 ])
 def test_unsupported_fails_fast_with_a_named_reason(tmp_path, build, needle):
-    r = _save(tmp_path, build)
-    assert r.returncode == 2
-    line = r.stderr.strip().splitlines()[-1]
-    assert needle in line and "Traceback" not in r.stderr, r.stderr[-1500:]
+    one_line_error(_save(tmp_path, build), needle)
 
 
 def test_verify_reports_a_mismatch_with_its_first_layer(saved, monkeypatch, capsys):
     """Break one rule on purpose (conv c1's accumulator loses 4 integer bits): exit 1, layer named."""
     import argparse
 
-    from l1cnn import verify
-    from tests.test_bit_exact import break_rule
+    from hls.settings import DEFAULTS
+    from l1cnn.commands import verify
 
     break_rule(monkeypatch, "c1", 4)
-    args = argparse.Namespace(model_file=saved / "model.h5", inputs=saved / "x.npy", io_type="io_parallel",
-                              strategy="Latency", reuse_factor=1, output_dir=None, json=True)
-    assert verify.main(args) == 1
+    args = argparse.Namespace(model_file=saved / "model.h5", inputs=saved / "x.npy", output_dir=None, json=True)
+    assert verify.main(args, DEFAULTS) == 1
     res = json.loads(capsys.readouterr().out)
     assert res["bit_exact_fraction"] < 1.0 and res["first_mismatch_layer"] == "c1"
     assert res["diagnosis"]["looks_like"] == "overflow/saturation" and res["diagnosis"]["n_values_differing"] > 0
+
+
+def test_folded_batchnorm_first_in_a_sequential_model(tmp_path):
+    """Named defect: a Sequential model without an InputLayer starting with QConv2DBatchnorm (or
+    QDenseBatchnorm) lost its first layer in the fold and crashed `l1cnn estimate`."""
+    from qkeras import QConv2DBatchnorm, quantized_relu
+
+    from models.qkeras_objects import qkeras_objects
+
+    QDenseBatchnorm = qkeras_objects()["QDenseBatchnorm"]
+    tf.keras.utils.set_random_seed(1)
+    model = tf.keras.Sequential([
+        QConv2DBatchnorm(3, 3, kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                         bias_quantizer=quantized_bits(10, 3, alpha=1), input_shape=(6, 6, 1), name="cbn"),
+        QActivation(quantized_relu(8, 3), name="r"),
+        tf.keras.layers.Flatten(name="f"),
+        QDenseBatchnorm(4, kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                        bias_quantizer=quantized_bits(10, 3, alpha=1), name="dbn"),
+    ])
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        for v in layer.weights:
+            if "moving_variance" in v.name:
+                v.assign(rng.uniform(0.5, 2.0, v.shape))
+            elif "moving_mean" in v.name or "beta" in v.name:
+                v.assign(rng.normal(0, 0.3, v.shape))
+    model.save(tmp_path / "seq.h5")
+    r = run_cli("estimate", tmp_path / "seq.h5", "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = [l["name"] for l in json.loads(r.stdout)["layers"]]
+    assert "cbn" in names and "dbn" in names, names
+
+    from hls.prepare import prepare_if_exact
+    from models import io
+
+    prepared = prepare_if_exact(io.load(tmp_path / "seq.h5"))
+    kinds = [type(l).__name__ for l in prepared.model.layers]
+    assert kinds == ["InputLayer", "QConv2D", "QActivation", "Flatten", "QDense"], kinds
+    x = rng.normal(0, 1, (50, 6, 6, 1)).astype(np.float32)
+    assert np.array_equal(model.predict(x, verbose=0), prepared.model.predict(x, verbose=0))

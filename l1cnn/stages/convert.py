@@ -1,44 +1,52 @@
 """Stage `convert`: hls4ml HLS C++ projects for the quantized+pruned model (the deliverable), the
 quantized model before pruning, and the float baseline (hls4ml's default types), to compare them."""
 
-from l1cnn import paths, stamp
-from l1cnn.config import section
-from l1cnn.log import info
+from common.log import info
+from l1cnn import cache, paths
+from l1cnn.errors import UserError
 
-# variant -> (Keras model it converts, exact per-layer types?)
+# variant -> exact per-layer types? (the float baseline keeps hls4ml's defaults)
 FIRMWARE_VARIANTS = {"pruned": True, "qat": True, "float": False}
 
 
 def convert_key(cfg, variant) -> str:
-    upstream = stamp.require(paths.keras_model(cfg["name"], variant), f"{variant} model",
-                             f"make {'prune' if variant == 'pruned' else 'train'} MODEL={cfg['name']}")
-    return stamp.make_key("convert", variant, upstream, section(cfg, "hls", "input"))
+    upstream = cache.require(paths.keras_model(cfg.name, variant), f"{variant} model",
+                             f"make {'prune' if variant == 'pruned' else 'train'} MODEL={cfg.name}")
+    return cache.make_key("convert", variant, upstream, cfg.section("hls", "input"))
 
 
 def firmware_keys(cfg) -> list:
-    """The convert key of every firmware variant; a one-line error when a project is missing."""
+    """The convert key of every firmware variant; a one-line error when a project is missing or stale."""
+    keys = []
     for variant in FIRMWARE_VARIANTS:
-        stamp.require(paths.firmware_dir(cfg["name"], variant), f"{variant} firmware project",
-                      f"make convert MODEL={cfg['name']}")
-    return [convert_key(cfg, v) for v in FIRMWARE_VARIANTS]
+        key = convert_key(cfg, variant)
+        cache.require_current(paths.firmware_dir(cfg.name, variant), key, f"{variant} firmware project",
+                              f"make convert MODEL={cfg.name}")
+        keys.append(key)
+    return keys
 
 
 def run(cfg, force=False) -> dict:
     from hls.convert import write_project
+    from hls.prepare import prepare
+    from hls.precision import UnsupportedLayer
     from models import io
 
-    name, keys = cfg["name"], {}
+    name, keys = cfg.name, {}
     for variant, exact in FIRMWARE_VARIANTS.items():
         key = convert_key(cfg, variant)
         out = paths.firmware_dir(name, variant)
         keys[variant] = key
-        if not force and stamp.is_current(out, key):
+        if not force and cache.is_current(out, key):
             info("convert", f"{name}/{variant}: {out} is up to date")
             continue
-        model = io.load(paths.keras_model(name, variant))
-        settings = write_project(model, cfg["hls"], out, exact, stamp=key[:8])
-        stamp.write(out, key)
-        info("convert", f"{name}/{variant}: wrote HLS project {out} "
-                        f"({settings['hls']['io_type']}, {settings['hls']['strategy']}, "
-                        f"reuse factor {settings['hls']['reuse_factor']})")
+        model_file = paths.keras_model(name, variant)
+        try:
+            prepared = prepare(io.load(model_file), exact=exact)
+        except UnsupportedLayer as e:
+            raise UserError(f"{model_file}: {e}") from None
+        settings = write_project(prepared, cfg.hls, out, stamp=key[:8])
+        cache.write(out, key)
+        info("convert", f"{name}/{variant}: wrote HLS project {out} ({cfg.hls.io_type}, {cfg.hls.strategy}, "
+                        f"reuse factors used {sorted(set(settings['reuse_factors_used'].values()))})")
     return keys

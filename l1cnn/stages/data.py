@@ -14,12 +14,11 @@ import h5py
 import numpy as np
 from tqdm import tqdm
 
-from l1cnn import paths, stamp
-from l1cnn.atomic import atomic_path
-from l1cnn.log import info
+from common.atomic import atomic_path
+from common.log import info
+from l1cnn import cache
+from l1cnn.dataset import data_key, data_path
 from physics import GENERATORS, SEED_MAX, SEED_MIN
-
-SPLITS = ("train", "val", "test")
 
 
 def chunk_seed(seed: int, class_index: int, chunk_index: int) -> int:
@@ -27,20 +26,12 @@ def chunk_seed(seed: int, class_index: int, chunk_index: int) -> int:
     return int(state) % (SEED_MAX - SEED_MIN) + SEED_MIN
 
 
-def data_key(cfg) -> str:
-    return stamp.make_key("data", cfg["dataset"], cfg["classes"])
-
-
-def data_path(cfg):
-    return paths.data_file(cfg["dataset"]["generator"], data_key(cfg))
-
-
 def _jobs(cfg):
-    ds = cfg["dataset"]
+    ds = cfg.dataset.as_dict()
     n, size = ds["n_per_class"], ds["chunk_size"]
     n_chunks = -(-n // size)
     for k in range(n_chunks):  # interleave classes so a partial file is balanced
-        for c, name in enumerate(cfg["classes"]):
+        for c, name in enumerate(cfg.classes):
             yield (ds["generator"], name, chunk_seed(ds["seed"], c, k), min(size, n - k * size), ds, c)
 
 
@@ -77,32 +68,32 @@ def _append(f, arrays, chunk_size):
 
 
 def run(cfg, force=False, workers=None) -> str:
-    ds = cfg["dataset"]
+    ds = cfg.dataset.as_dict()
     key, out = data_key(cfg), data_path(cfg)
-    if not force and stamp.is_current(out, key):
+    if not force and cache.is_current(out, key):
         info("data", f"{out} is up to date")
         return key
     jobs = list(_jobs(cfg))
     workers = workers or os.cpu_count() or 1
-    n_total = ds["n_per_class"] * len(cfg["classes"])
+    n_total = ds["n_per_class"] * len(cfg.classes)
     info("data", f"generating {n_total} examples ({ds['generator']} generator) in {len(jobs)} chunks on {workers} processes")
     with atomic_path(out) as tmp, h5py.File(tmp, "w", track_order=True) as f:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool, \
-                tqdm(total=n_total, unit="ex", desc=f"data {cfg['name']}") as bar:
+                tqdm(total=n_total, unit="ex", desc=f"data {cfg.name}") as bar:
             for arrays in pool.map(_run_job, jobs):
                 _append(f, arrays, ds["chunk_size"])
                 bar.update(len(arrays["label"]))
         split = assign_splits(f["label"][:], ds["split"], ds["seed"])
         f.create_dataset("split", data=split, track_times=False)
         f.attrs["generator"] = ds["generator"]
-        f.attrs["classes"] = json.dumps(cfg["classes"])
-        f.attrs["dataset_config"] = json.dumps(ds, sort_keys=True)
+        f.attrs["classes"] = json.dumps(list(cfg.classes))
+        f.attrs["dataset_config"] = cache.canonical_json(ds)
         f.attrs["key"] = key
         if ds.get("validation_events"):
-            from physics.calo_validation import validate
+            from physics.calo.validation import validate
 
             info("data", f"validating the shower simulation ({ds['validation_events']} events per point)")
             f.attrs["validation"] = json.dumps(validate(ds["validation_events"], seed=ds["seed"]))
-    stamp.write(out, key, n_examples=n_total)
+    cache.write(out, key, n_examples=n_total)
     info("data", f"wrote {out}")
     return key

@@ -8,17 +8,16 @@ are exactly zero after quantization: what the firmware sees.
 
 import numpy as np
 
-from l1cnn import dataset, paths, stamp
-from l1cnn.atomic import write_json
-from l1cnn.config import section
-from l1cnn.log import info
+from common.atomic import write_json
+from common.log import info
+from l1cnn import cache, dataset, paths
 
 PRUNABLE = ("QConv2D", "QDense", "Conv2D", "Dense")
 
 
 def prune_key(cfg) -> str:
-    tkey = stamp.require(paths.keras_model(cfg["name"], "qat"), "quantized model", f"make train MODEL={cfg['name']}")
-    return stamp.make_key("prune", tkey, section(cfg, "pruning"))
+    tkey = cache.require(paths.keras_model(cfg.name, "qat"), "quantized model", f"make train MODEL={cfg.name}")
+    return cache.make_key("prune", tkey, cfg.section("pruning"))
 
 
 def layer_sparsity(model) -> dict:
@@ -36,9 +35,9 @@ def layer_sparsity(model) -> dict:
 
 def run(cfg, force=False) -> str:
     key = prune_key(cfg)
-    name, p, t = cfg["name"], cfg["pruning"], cfg["training"]
+    name, p, t = cfg.name, cfg.pruning, cfg.training
     out = paths.keras_model(name, "pruned")
-    if not force and stamp.is_current(out, key):
+    if not force and cache.is_current(out, key):
         info("prune", f"{name}: pruned model is up to date")
         return key
     import tensorflow as tf
@@ -49,11 +48,11 @@ def run(cfg, force=False) -> str:
     qat = io.load(paths.keras_model(name, "qat"))
     train, val = dataset.load(cfg, "train"), dataset.load(cfg, "val")
     x, xv = (dataset.model_inputs(cfg, s, True) for s in (train, val))
-    steps = -(-len(x) // t["batch_size"]) * p["epochs"]
+    steps = -(-len(x) // t.batch_size) * p.epochs
     # Ramp over the first 70% of the steps, then fine-tune at the target; prune at least 20 times
     # (tfmot's default frequency of 100 steps never fires on a short run).
     end = max(1, int(0.7 * steps))
-    schedule = tfmot.sparsity.keras.PolynomialDecay(initial_sparsity=0.0, final_sparsity=p["target_sparsity"],
+    schedule = tfmot.sparsity.keras.PolynomialDecay(initial_sparsity=0.0, final_sparsity=p.target_sparsity,
                                                     begin_step=0, end_step=end, frequency=max(1, end // 20))
 
     def wrap(layer):
@@ -61,20 +60,20 @@ def run(cfg, force=False) -> str:
             return tfmot.sparsity.keras.prune_low_magnitude(layer, pruning_schedule=schedule)
         return layer.__class__.from_config(layer.get_config())
 
-    training.seed_everything(t["seed"])
+    training.seed_everything(t.seed)
     wrapped = tf.keras.models.clone_model(qat, clone_function=wrap)
     _copy_weights(qat, wrapped)
-    info("prune", f"{name}: pruning to {p['target_sparsity']:.0%} over {p['epochs']} epochs")
-    history = training.fit(wrapped, (x, train.labels), (xv, val.labels), epochs=p["epochs"],
-                           batch_size=t["batch_size"], learning_rate=p["learning_rate"], patience=p["epochs"],
-                           seed=t["seed"], early_stopping=False,
+    info("prune", f"{name}: pruning to {p.target_sparsity:.0%} over {p.epochs} epochs")
+    history = training.fit(wrapped, (x, train.labels), (xv, val.labels), epochs=p.epochs,
+                           batch_size=t.batch_size, learning_rate=p.learning_rate, patience=p.epochs,
+                           seed=t.seed, early_stopping=False,
                            extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
     pruned = tfmot.sparsity.keras.strip_pruning(wrapped)
     sparsity = layer_sparsity(pruned)
     io.save(pruned, out)
     write_json(paths.artifact_dir(name) / "prune.json", {"history": history, "sparsity": sparsity,
-                                                          "target_sparsity": p["target_sparsity"]})
-    stamp.write(out, key)
+                                                          "target_sparsity": p.target_sparsity})
+    cache.write(out, key)
     for layer, s in sparsity.items():
         info("prune", f"{name}: {layer}: {s['sparsity']:.1%} of {s['weights']} weights are zero")
     return key

@@ -5,17 +5,20 @@ import json
 import h5py
 import numpy as np
 
-from l1cnn import paths, stamp
-from l1cnn.atomic import write_json, write_text
+from common.atomic import write_json, write_text
+from common.log import info
+from hls.convert import read_settings
+from l1cnn import cache, paths
 from l1cnn.budget import verdict
+from l1cnn.config import plain
+from l1cnn.dataset import data_path
 from l1cnn.errors import UserError
 from l1cnn.evaluate import against_baselines, pair_scores, performance
 from l1cnn.evaluate import baselines as evaluate_baselines
-from l1cnn.log import info
-from l1cnn.plots import binned_auc_plot, confusion_plot, layer_resources_plot, roc_plot
-from l1cnn.report_md import VARIANT_LABELS, render, render_index
+from l1cnn.render.markdown import VARIANT_LABELS, render, render_index
+from l1cnn.render.plots import binned_auc_plot, confusion_plot, layer_resources_plot, roc_plot
+from l1cnn.stages.convert import firmware_keys
 from l1cnn.stages.csim import csim_key, csim_path, logits_path
-from l1cnn.stages.data import data_path
 from l1cnn.stages.synth import synth_path
 from physics import GENERATORS
 
@@ -26,18 +29,36 @@ FIRMWARE = "csim_pruned"  # the variant whose figures are the model's headline
 def _read_json(path, target):
     if not path.exists():
         raise UserError(f"{path} does not exist yet; run `{target}` first")
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise UserError(f"{path} is unreadable or corrupt ({e}); run `{target}` again") from None
+
+
+def _read_synth(cfg):
+    """synth.json, checked to be whole and made from the current firmware projects."""
+    path, redo = synth_path(cfg), f"make synth MODEL={cfg.name}"
+    if not path.exists():
+        return {"vendor_tool": None, "message": f"synthesis not run; run `{redo}`"}
+    stamp = cache.read_stamp(path)
+    if stamp is None or stamp.get("firmware") != firmware_keys(cfg):
+        raise UserError(f"{path} is stale (made from other firmware projects); run `l1cnn synth --force "
+                        f"--model {cfg.name}` or `{redo}`")
+    synth = _read_json(path, f"l1cnn synth --force --model {cfg.name}")
+    if not isinstance(synth, dict) or "vendor_tool" not in synth:
+        raise UserError(f"{path} is not a synthesis result; run `l1cnn synth --force --model {cfg.name}`")
+    return synth
 
 
 def _dataset_block(cfg):
-    ds = cfg["dataset"]
+    ds = cfg.dataset.as_dict()
     with h5py.File(data_path(cfg), "r") as f:
         split = f["split"][:]
         validation = json.loads(f.attrs["validation"]) if "validation" in f.attrs else None
     block = {"generator": ds["generator"], "seed": ds["seed"], "file": paths.shown(data_path(cfg)),
              "n_per_class": ds["n_per_class"], "n_train": int((split == 0).sum()), "n_val": int((split == 1).sum()),
-             "n_test": int((split == 2).sum()), "split_fractions": ds["split"], "input_image": cfg["input"]["image"],
-             "input_format": cfg["input"]["format"], "lsb_gev": cfg["input"]["lsb_gev"]}
+             "n_test": int((split == 2).sum()), "split_fractions": ds["split"], "input_image": cfg.input.image,
+             "input_format": cfg.input.format, "lsb_gev": cfg.input.lsb_gev}
     if "energy_gev" in ds:
         block["energy_gev"] = ds["energy_gev"]
     return block, validation
@@ -46,8 +67,7 @@ def _dataset_block(cfg):
 def _layers_block(cfg, prune_info, settings):
     """Per-layer firmware types and sparsity, in architecture order (names as models.builder gives them)."""
     types, counts, rows = settings["layer_types"], {}, []
-    for item in cfg["architecture"]:
-        kind = next(iter(item))
+    for kind, _ in cfg.architecture:
         counts[kind] = counts.get(kind, 0) + 1
         name = f"{kind}{counts[kind]}"
         t, sp = types.get(name, {}), prune_info["sparsity"].get(name, {})
@@ -59,7 +79,7 @@ def _layers_block(cfg, prune_info, settings):
 
 
 def _plots(out, cfg, gen, arrays, labels, features, perf, baselines, n_test):
-    classes = cfg["classes"]
+    classes = list(cfg.classes)
     written = []
     for pair in gen.pairs:
         curves = {}
@@ -74,11 +94,11 @@ def _plots(out, cfg, gen, arrays, labels, features, perf, baselines, n_test):
                 curves[f"baseline {name}"] = (score[keep], labels[keep] == s)
                 break
         fname = "roc.png" if len(gen.pairs) == 1 else f"roc_{pair[0]}_vs_{pair[1]}.png".replace("+", "plus")
-        roc_plot(out / fname, curves, f"{cfg['name']}: {pair[0]} vs {pair[1]}, {n_test} test examples")
+        roc_plot(out / fname, curves, f"{cfg.name}: {pair[0]} vs {pair[1]}, {n_test} test examples")
         written.append(fname)
     if len(classes) > 2:
         confusion_plot(out / "confusion.png", np.array(perf[FIRMWARE]["confusion"]), classes,
-                       f"{cfg['name']}: quantized+pruned firmware (C-sim)")
+                       f"{cfg.name}: quantized+pruned firmware (C-sim)")
         written.append("confusion.png")
         for pair_name, entry in perf[FIRMWARE]["pair_auc_binned"].items():
             series = {VARIANT_LABELS[k]: perf[k]["pair_auc_binned"][pair_name]["auc"]
@@ -127,24 +147,23 @@ def _per_layer_resources(synth: dict) -> dict:
 
 
 def run(cfg, force=False) -> dict:
-    name = cfg["name"]
+    name = cfg.name
     ckey = csim_key(cfg)
-    if stamp.read_key(csim_path(cfg)) != ckey:
+    if cache.read_key(csim_path(cfg)) != ckey:
         raise UserError(f"C simulation results for {name} are missing or stale; run `make csim MODEL={name}` first")
-    gen = GENERATORS[cfg["dataset"]["generator"]]
+    gen = GENERATORS[cfg.dataset.generator]
     csim = _read_json(csim_path(cfg), f"make csim MODEL={name}")
-    synth = json.loads(synth_path(cfg).read_text()) if synth_path(cfg).exists() else {
-        "vendor_tool": None, "message": f"synthesis not run; run `make synth MODEL={name}`"}
+    synth = _read_synth(cfg)
     prune_info = _read_json(paths.artifact_dir(name) / "prune.json", f"make prune MODEL={name}")
     history = _read_json(paths.artifact_dir(name) / "train_history.json", f"make train MODEL={name}")
-    settings = json.loads((paths.firmware_dir(name, "pruned") / "l1cnn_hls_settings.json").read_text())
+    settings = read_settings(paths.firmware_dir(name, "pruned"))
     with np.load(logits_path(cfg)) as z:
         arrays = {k: z[k] for k in z.files}
     labels = arrays["labels"]
     features = {k[len("feature_"):]: v for k, v in arrays.items() if k.startswith("feature_")}
 
-    perf = {k: performance(arrays[k], labels, cfg["classes"], features, gen) for k in VARIANT_LABELS if k in arrays}
-    baselines = evaluate_baselines(features, labels, cfg["classes"], gen)
+    perf = {k: performance(arrays[k], labels, list(cfg.classes), features, gen) for k in VARIANT_LABELS if k in arrays}
+    baselines = evaluate_baselines(features, labels, list(cfg.classes), gen)
     layers = _layers_block(cfg, prune_info, settings)
     n_w = sum(r["n_weights"] or 0 for r in layers)
     n_z = sum(r["n_zero_weights"] or 0 for r in layers)
@@ -152,10 +171,10 @@ def run(cfg, force=False) -> dict:
     summary = {
         "schema_version": SCHEMA_VERSION,
         "model": name,
-        "description": cfg.get("description", ""),
-        "classes": cfg["classes"],
+        "description": cfg.description,
+        "classes": list(cfg.classes),
         "dataset": dataset,
-        "training": {"seed": cfg["training"]["seed"],
+        "training": {"seed": cfg.training.seed,
                      "epochs_run": {k: len(v.get("loss", [])) for k, v in history.items()}},
         "performance": perf,
         "baselines": baselines,
@@ -169,12 +188,13 @@ def run(cfg, force=False) -> dict:
         "csim_qat": csim["qat"],
         "csim_float": csim["float"],
         "firmware": {"project": paths.shown(paths.firmware_dir(name, "pruned")),
-                     "float_project": paths.shown(paths.firmware_dir(name, "float")), "hls": cfg["hls"]},
+                     "float_project": paths.shown(paths.firmware_dir(name, "float")), "hls": cfg.hls.as_dict(),
+                     "reuse_factors_used": settings.get("reuse_factors_used")},
         "resources": resources_block(synth),
         "synthesis": synth,
-        "budget": cfg["budget"],
+        "budget": plain(cfg.budget),
     }
-    summary["level1_verdict"] = {v: verdict(r, cfg["budget"], cfg["hls"]) for v, r in summary["resources"].items()}
+    summary["level1_verdict"] = {v: verdict(r, cfg.budget, cfg.hls) for v, r in summary["resources"].items()}
     if validation is not None:
         summary["simulation_validation"] = validation
     out = paths.report_dir(name)

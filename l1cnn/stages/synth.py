@@ -3,33 +3,34 @@ its reports parsed; without one, it says so and writes l1cnn's offline estimate 
 labelled `estimate` wherever it is shown.
 """
 
-from l1cnn import paths, stamp
-from l1cnn.atomic import write_json
-from l1cnn.errors import UserError
-from l1cnn.log import info
+from common.atomic import write_json
+from common.log import info
+from l1cnn import cache, paths
 from l1cnn.stages.convert import FIRMWARE_VARIANTS, firmware_keys
 
-
-SCHEMA = 2  # bump when synth.json changes shape, so older results are redone (2: offline estimates)
+SCHEMA = 3  # bump when synth.json changes shape, so older results are redone (3: per-layer reuse factors)
 
 
 def synth_path(cfg):
-    return paths.artifact_dir(cfg["name"]) / "synth.json"
+    return paths.artifact_dir(cfg.name) / "synth.json"
+
+
+def synth_key(cfg, tool, logic_synthesis) -> str:
+    return cache.make_key("synth", SCHEMA, firmware_keys(cfg), tool, logic_synthesis)
 
 
 def run(cfg, force=False, logic_synthesis=False) -> dict:
-    from hls.reports import ReportError
-    from hls.synth import VENDOR_COMMANDS, SynthesisError, build, find_vendor_tool
+    from hls.synth import VENDOR_COMMANDS, build, find_vendor_tool
 
-    name = cfg["name"]
+    name = cfg.name
     tool = find_vendor_tool()
-    key = stamp.make_key("synth", SCHEMA, firmware_keys(cfg), tool, logic_synthesis)
+    key = synth_key(cfg, tool, logic_synthesis)
     out = synth_path(cfg)
-    if not force and stamp.is_current(out, key):
+    if not force and cache.is_current(out, key):
         info("synth", f"{name}: synthesis results are up to date")
         return {}
     if tool is None:
-        from l1cnn.estimate_cli import estimate_model
+        from hls.estimate import estimate_model
         from models import io
 
         result = {"vendor_tool": None,
@@ -38,7 +39,7 @@ def run(cfg, force=False, logic_synthesis=False) -> dict:
                   "estimates": {}}
         info("synth", f"{name}: {result['message']}")
         for variant in FIRMWARE_VARIANTS:
-            est = estimate_model(io.load(paths.keras_model(name, variant)), cfg["hls"])
+            est = estimate_model(io.load(paths.keras_model(name, variant)), cfg.hls)
             result["estimates"][variant] = est
             t = est["total"]
             info("synth", f"{name}/{variant}: estimate: latency {t['latency_cycles']} cycles, II {t['ii_cycles']}, "
@@ -49,13 +50,10 @@ def run(cfg, force=False, logic_synthesis=False) -> dict:
             project = paths.firmware_dir(name, variant)
             info("synth", f"{name}/{variant}: running {tool} on {project}"
                           f"{' (C and logic synthesis)' if logic_synthesis else ' (C synthesis)'}")
-            try:
-                result["variants"][variant] = build(project, tool, logic_synthesis)
-            except (SynthesisError, ReportError) as e:
-                raise UserError(str(e)) from None
+            result["variants"][variant] = build(project, tool, logic_synthesis)
             lat = result["variants"][variant]["latency"]
             info("synth", f"{name}/{variant}: {result['variants'][variant]['source']} reports latency "
                           f"{lat['max_cycles']} cycles, II {result['variants'][variant]['interval']['max_cycles']}")
     write_json(out, result)
-    stamp.write(out, key)
+    cache.write(out, key, firmware=firmware_keys(cfg))  # the report checks it read results of this firmware
     return result

@@ -4,16 +4,20 @@ The QKeras model starts from the float weights (same shapes) and is trained on
 the quantized inputs the firmware will read.
 """
 
-from l1cnn import dataset, paths, stamp
-from l1cnn.atomic import write_json
-from l1cnn.config import section
-from l1cnn.log import info
-from l1cnn.stages.data import data_path
+from common.atomic import write_json
+from common.log import info
+from l1cnn import cache, dataset, paths
 
 
 def train_key(cfg) -> str:
-    dkey = stamp.require(data_path(cfg), "data file", f"make data MODEL={cfg['name']}")
-    return stamp.make_key("train", dkey, section(cfg, "classes", "input", "architecture", "quantization", "training"))
+    dkey = cache.require(dataset.data_path(cfg), "data file", f"make data MODEL={cfg.name}")
+    return cache.make_key("train", dkey, cfg.section("classes", "input", "architecture", "quantization", "training"))
+
+
+def build(cfg, quantized: bool):
+    from models import builder
+
+    return builder.build(cfg.architecture, dataset.image_shape(cfg), cfg.input.format, cfg.name, quantized)
 
 
 def _xy(cfg, split, quantized):
@@ -22,28 +26,28 @@ def _xy(cfg, split, quantized):
 
 def run(cfg, force=False) -> str:
     key = train_key(cfg)
-    name, t = cfg["name"], cfg["training"]
+    name, t = cfg.name, cfg.training
     outputs = [paths.keras_model(name, v) for v in ("float", "qat")]
-    if not force and all(stamp.is_current(p, key) for p in outputs):
+    if not force and all(cache.is_current(p, key) for p in outputs):
         info("train", f"{name}: float and quantized models are up to date")
         return key
-    from models import builder, io, training
+    from models import io, training
 
     train, val = dataset.load(cfg, "train"), dataset.load(cfg, "val")
     info("train", f"{name}: {len(train)} training / {len(val)} validation examples")
-    hp = dict(epochs=t["epochs"], batch_size=t["batch_size"], learning_rate=t["learning_rate"],
-              patience=t["patience"], seed=t["seed"])
+    hp = dict(epochs=t.epochs, batch_size=t.batch_size, learning_rate=t.learning_rate,
+              patience=t.patience, seed=t.seed)
     ckpt = paths.artifact_dir(name) / "checkpoints"
     histories = {}
 
-    training.seed_everything(t["seed"])
-    float_model = builder.build(cfg, quantized=False)
-    info("train", f"{name}: float baseline, {float_model.count_params()} parameters, up to {t['epochs']} epochs")
+    training.seed_everything(t.seed)
+    float_model = build(cfg, quantized=False)
+    info("train", f"{name}: float baseline, {float_model.count_params()} parameters, up to {t.epochs} epochs")
     histories["float"] = training.fit(float_model, _xy(cfg, train, False), _xy(cfg, val, False),
                                       checkpoint=ckpt / "float.h5", **hp)
 
-    training.seed_everything(t["seed"])
-    qat_model = builder.build(cfg, quantized=True)
+    training.seed_everything(t.seed)
+    qat_model = build(cfg, quantized=True)
     qat_model.set_weights(float_model.get_weights())
     info("train", f"{name}: quantization-aware QKeras model, initialised from the float weights")
     histories["qat"] = training.fit(qat_model, _xy(cfg, train, True), _xy(cfg, val, True),
@@ -53,6 +57,6 @@ def run(cfg, force=False) -> str:
     io.save(qat_model, outputs[1])
     write_json(paths.artifact_dir(name) / "train_history.json", histories)
     for p in outputs:
-        stamp.write(p, key)
+        cache.write(p, key)
     info("train", f"{name}: wrote {outputs[0]} and {outputs[1]}")
     return key

@@ -5,14 +5,11 @@ layer), 2 on bad input (unreadable model or inputs, wrong shape, unsupported lay
 """
 
 import json
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from l1cnn.errors import UserError
-
-DEFAULT_HLS = {"backend": "Vitis", "part": "xcvu13p-flga2577-2-e", "clock_period_ns": 5.0}
 
 
 def load_inputs(path, model) -> np.ndarray:
@@ -39,36 +36,21 @@ def load_inputs(path, model) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def verify(model_path, inputs_path, io_type="io_parallel", strategy="Latency", reuse_factor=1,
-           output_dir=None) -> dict:
-    from hls import precision
-    from hls.convert import layer_types, reuse_factors_used, to_hls
-    from hls.csim import agreement
-    from hls.diagnose import diagnose_mismatches
+def verify(model_path, inputs_path, hls, output_dir=None) -> dict:
+    """The shared bit-exact check (hls/check.py) of a saved model on saved inputs."""
+    from hls.check import check_model
+    from hls.prepare import prepare
+    from hls.precision import UnsupportedLayer
+    from hls.transforms import UnsupportedTransform
     from models import io
 
     model = io.load(model_path)
     x = load_inputs(inputs_path, model)
     try:
-        precision.derive(model)  # fail fast, before any compile
-    except precision.UnsupportedLayer as e:
+        prepared = prepare(model)  # fail fast, before any compile
+    except (UnsupportedLayer, UnsupportedTransform) as e:
         raise UserError(f"{model_path}: {e}") from None
-    hls = dict(DEFAULT_HLS, io_type=io_type, strategy=strategy, reuse_factor=reuse_factor)
-    with tempfile.TemporaryDirectory(prefix="l1cnn-verify-") as tmp:
-        project = Path(output_dir) if output_dir else Path(tmp) / "project"
-        hls_model = to_hls(model, hls, project, exact=True)
-        hls_model.compile()
-        used_rf = reuse_factors_used(hls_model)
-        y_hls = hls_model.predict(x)
-        types = layer_types(hls_model)
-    y_keras = model.predict(x, batch_size=4096, verbose=0)
-    res = agreement(y_keras, y_hls)
-    res.update(io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, reuse_factors_used=used_rf,
-               first_mismatch_layer=None, diagnosis=None)
-    if res["n_mismatched"]:
-        diag = diagnose_mismatches(model, y_keras, y_hls, x, types, dict(hls=hls, exact=True))
-        res.update(first_mismatch_layer=diag["layer"] if diag else None, diagnosis=diag)
-    return res
+    return check_model(model, x, hls, output_dir=output_dir, prepared=prepared)
 
 
 def render(res: dict) -> str:
@@ -83,7 +65,7 @@ def render(res: dict) -> str:
             f"{d.get('max_diff_lsb')} LSB of {d.get('hls_type')}, looks like {d.get('looks_like')}")
 
 
-def main(args) -> int:
-    res = verify(args.model_file, args.inputs, args.io_type, args.strategy, args.reuse_factor, args.output_dir)
+def main(args, hls) -> int:
+    res = verify(args.model_file, args.inputs, hls, args.output_dir)
     print(json.dumps(res) if args.json else render(res))
     return 0 if res["bit_exact_fraction"] == 1.0 else 1

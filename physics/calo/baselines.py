@@ -5,6 +5,8 @@ physically (shared/notes/physics-data.md): energy in the first two ECAL layers
 for e/gamma (the electron ionizes from the front face, the photon converts
 later), the transverse shower width for gamma/pi0 (two photons vs one; they
 merge at high energy), the ECAL energy fraction for e or gamma vs pi+.
+
+Part of the bottom `physics` layer: imports only numpy.
 """
 
 import numpy as np

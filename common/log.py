@@ -1,4 +1,4 @@
-"""Console messages of the pipeline: one line per event, to stderr, prefixed by stage."""
+"""Console messages of the pipeline: one line per event, to stderr, prefixed by the stage or command."""
 
 import sys
 

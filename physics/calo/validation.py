@@ -1,5 +1,7 @@
 """Validation of the shower simulation against the numbers a correct one reproduces.
 
+Part of the bottom `physics` layer: imports only numpy and other `physics` modules.
+
 Targets are from shared/notes/physics-data.md (CLIC/LCD-like Si-W ECAL and
 Fe-scintillator HCAL). Each row: quantity, target, measured. Runs fixed-energy
 samples (E +- 0.1%) of `n` events per point; deterministic from `seed`.
@@ -7,8 +9,8 @@ samples (E +- 0.1%) of `n` events per point; deterministic from `seed`.
 
 import numpy as np
 
-from l1cnn.metrics import auc
 from physics import calo
+from physics.metrics import auc
 
 EM_STOCHASTIC = 0.17  # sigma/E = 17% / sqrt(E): the Si-W ECAL target
 

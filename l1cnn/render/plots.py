@@ -5,8 +5,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from l1cnn.atomic import atomic_path  # noqa: E402
-from l1cnn.metrics import roc_curve  # noqa: E402
+from common.atomic import atomic_path  # noqa: E402
+from physics.metrics import roc_curve  # noqa: E402
 
 
 def roc_plot(path, curves: dict, title: str) -> None:

@@ -1,4 +1,4 @@
-"""`l1cnn parse-report`: vendor HLS / Vivado reports into l1cnn's one schema (hls/reports.py)."""
+"""`l1cnn parse-report`: vendor HLS / Vivado reports into l1cnn's one schema (hls/vendor_reports/)."""
 
 import json
 
@@ -30,13 +30,8 @@ def render(rep: dict) -> str:
 
 
 def main(args) -> int:
-    from hls.reports import ReportError, parse
+    from hls.vendor_reports import parse
 
-    from l1cnn.errors import UserError
-
-    try:
-        rep = parse(args.path)
-    except ReportError as e:
-        raise UserError(str(e)) from None
+    rep = parse(args.path)  # a ReportError is one line, exit 2 (l1cnn/cli.py)
     print(json.dumps(rep) if args.json else render(rep))
     return 0

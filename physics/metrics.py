@@ -1,4 +1,7 @@
-"""Classifier figures of merit, vectorized numpy (no scikit-learn dependency in the report path)."""
+"""Classifier figures of merit (ROC, AUC, rejection, confusion), vectorized numpy.
+
+Part of the bottom `physics` layer: the physics validation and l1cnn's evaluation both use it.
+"""
 
 import numpy as np
 

@@ -1,0 +1,44 @@
+"""`prepare(model)`: the one place the conversion front end runs, once per model.
+
+It applies the named transformations of hls/transforms.py (each outputs the same bits) and
+then derives every layer's exact type with the rules of hls/precision.py. The float baseline
+is prepared without either: hls4ml's default types, the reference savings are measured against.
+"""
+
+from dataclasses import dataclass
+
+from hls import precision
+from hls.transforms import UnsupportedTransform, exact_equivalent
+
+
+@dataclass(frozen=True)
+class Prepared:
+    model: object          # the Keras model hls4ml converts (exact-equivalent of the user's model)
+    exact: bool            # typed by l1cnn's exact rules (True) or hls4ml's defaults (False)
+    types: dict            # {hls4ml layer name: {type name: type}}; empty when not exact
+    input_format: object   # quantize.formats.FixedFormat of the firmware input, None when not exact
+
+
+def prepare(model, exact: bool = True) -> Prepared:
+    """Raises precision.UnsupportedLayer (or transforms.UnsupportedTransform) naming the fix.
+
+    Without exact types the transformations still run where they can (they keep every output
+    bit), so layers only QKeras knows, such as a folded batch norm, still reach hls4ml as plain ones.
+    """
+    if not exact:
+        try:
+            model = exact_equivalent(model)
+        except UnsupportedTransform:
+            pass
+        return Prepared(model, False, {}, None)
+    precision.check_chain(model.layers)
+    model = exact_equivalent(model)
+    return Prepared(model, True, precision.derive(model), precision.input_format(model))
+
+
+def prepare_if_exact(model) -> Prepared:
+    """Exact when the model is a supported QKeras CNN, else hls4ml's defaults (a float model)."""
+    try:
+        return prepare(model)
+    except precision.UnsupportedLayer:
+        return prepare(model, exact=False)

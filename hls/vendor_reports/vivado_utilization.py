@@ -1,0 +1,47 @@
+"""``vivado_synth.rpt``: Vivado ``report_utilization`` after logic synthesis, as hls4ml writes it.
+
+It fills the schema's 'post_synthesis'; 'top' and 'part' come from its header.
+"""
+from __future__ import annotations
+
+import re
+
+from hls.vendor_reports.schema import ReportError, make_report, make_resource, number
+from hls.vendor_reports.text_tables import BORDER, find_line, read_table, row_dicts
+
+# Vivado names its rows per device family (7-series "Slice ...", UltraScale+ "CLB ...").
+_SYNTH_ROWS = {"LUT": ("CLB LUTs", "Slice LUTs"), "FF": ("CLB Registers", "Slice Registers"),
+               "DSP": ("DSPs",), "BRAM_36K_tiles": ("Block RAM Tile",), "URAM": ("URAM",)}
+
+
+def recognises(text) -> bool:
+    return "report_utilization" in text[:3000] or "Utilization Design Information" in text[:3000]
+
+
+def read(path, text) -> dict:
+    lines = text.splitlines()
+    toc = find_line(lines, 0, len(lines), r"Table of Contents\s*$")
+    if toc is not None:  # the last section listed there must appear as a heading, or the file was cut off
+        entries = [e.strip() for e in lines[toc + 2:(find_line(lines, toc + 2, len(lines), r"\s*$") or len(lines))]]
+        if entries and not any(lines[k].strip() == entries[-1] and lines[k + 1].startswith("---")
+                               for k in range(toc + 2 + len(entries), len(lines) - 1)):
+            raise ReportError(f"{path} is truncated: section '{entries[-1]}' of its table of contents is missing")
+    rows, k = {}, 0
+    while k < len(lines):
+        if not BORDER.match(lines[k]):
+            k += 1
+            continue
+        names, raw, k = read_table(lines, k)
+        for row in row_dicts(names, raw):
+            if "sitetype" in row and "used" in row:  # skips the per-SLR and primitive tables
+                rows.setdefault(row["sitetype"].rstrip("*").strip(), row)
+    if not any(n in rows for n in _SYNTH_ROWS["LUT"]):
+        raise ReportError(f"{path} has no 'Slice LUTs'/'CLB LUTs' row: not a complete Vivado utilization report")
+    field = lambda pattern: (re.search(rf"^\|\s*{pattern}", text, re.M) or [None, None])[1]  # noqa: E731
+    post = {"source": "vivado", "tool_version": field(r"Tool Version\s*:\s*Vivado v\.(\S+)"),
+            "part": field(r"Device\s*:\s*(\S+)")}
+    for key, names in _SYNTH_ROWS.items():
+        row = next((rows[n] for n in names if n in rows), None)
+        post[key] = row and make_resource(number(row["used"]), number(row.get("available")), number(row.get("util%")))
+    return make_report("vivado", [path], top=field(r"Design\s*:\s*(\S+)"), tool_version=post["tool_version"],
+                       part=post["part"], post_synthesis=post)

@@ -1,0 +1,1 @@
+"""The commands beside the pipeline stages: verify, estimate, parse-report, sweep (each `main(args)`)."""

@@ -1,0 +1,159 @@
+"""Validation of a model config mapping into one typed, fully defaulted ModelConfig.
+
+Each part of the schema comes from the layer that owns it: the generator's own dataset fields
+from physics.GENERATORS, the layer kinds from models.builder.LAYER_KINDS, the HLS settings and
+their defaults from hls.settings, the parts from hls.parts. Every error is one line naming the
+file, the field and the fix.
+"""
+
+from common.checks import Checker, is_number
+from hls.parts import UnknownPart, lookup
+from hls.settings import BACKENDS, DEFAULTS, IO_TYPES, MAX_REUSE_FACTOR, STRATEGIES, HlsSettings
+from l1cnn.config.schema import Budget, Dataset, InputSpec, ModelConfig, Pruning, Quantization, Training
+from models.builder import LAYER_KINDS, check_fixed, layer_fields
+from physics import GENERATORS, SEED_MAX, SEED_MIN
+
+TOP_FIELDS = ("name", "description", "classes", "dataset", "input", "architecture", "quantization",
+              "training", "pruning", "hls", "budget")
+DATASET_FIELDS = ("generator", "seed", "n_per_class", "chunk_size", "split")
+SPLITS = ("train", "val", "test")
+
+
+def _dataset(c, d) -> Dataset:
+    p = "dataset"
+    own = sorted({f for g in GENERATORS.values() for f in g.fields})
+    c.section(d, p, DATASET_FIELDS + tuple(own))
+    gen_name = c.choice(d, "generator", p, tuple(GENERATORS))
+    gen = GENERATORS[gen_name]
+    for k in own:
+        if k in d and k not in gen.fields:
+            owner = next(n for n, g in GENERATORS.items() if k in g.fields)
+            c.fail(f"{p}.{k}", f"belongs to the {owner} generator, not {gen_name}")
+    split = c.section(c.get(d, "split", p), f"{p}.split", SPLITS)
+    split = {k: c.number(split, k, f"{p}.split", 0.0, 1.0, lo_open=True) for k in SPLITS}
+    if abs(sum(split.values()) - 1.0) > 1e-9:
+        c.fail(f"{p}.split", f"fractions must add up to 1 (got {sum(split.values()):.3f})")
+    return Dataset(gen_name, c.integer(d, "seed", p, SEED_MIN, SEED_MAX), c.integer(d, "n_per_class", p, 1),
+                   c.integer(d, "chunk_size", p, 1), split, gen.check_config(c, d, p))
+
+
+def _input(c, d, dataset: Dataset, classes) -> InputSpec:
+    gen = GENERATORS[dataset.generator]
+    images = gen.images(dataset.as_dict())
+    inp = c.section(d, "input", ("image", "lsb_gev", "format"))
+    image = c.get(inp, "image", "input")
+    if not isinstance(image, str) or image not in images:
+        c.fail("input.image", f"must name one of the data set's images ({', '.join(images)}), got {image!r}")
+    lsb = c.get(inp, "lsb_gev", "input")
+    n_ch = images[image][2]
+    if is_number(lsb) and lsb > 0:
+        lsb = float(lsb)
+    elif isinstance(lsb, list) and len(lsb) == n_ch and all(is_number(v) and v > 0 for v in lsb):
+        lsb = [float(v) for v in lsb]
+    else:
+        c.fail("input.lsb_gev", f"must be a positive number or a list of {n_ch} (one per channel) (got {lsb!r})")
+    unknown = [k for k in classes if k not in gen.classes]
+    if unknown:
+        c.fail("classes", f"'{unknown[0]}' is not made by the {dataset.generator} generator; "
+                          f"it makes {', '.join(gen.classes)}")
+    return InputSpec(image, lsb, check_fixed(c, inp, "format", "input", signed=False))
+
+
+def _architecture(c, layers, n_classes, quantization: Quantization) -> tuple:
+    p = "architecture"
+    kinds = ", ".join(LAYER_KINDS)
+    if not isinstance(layers, list) or not layers:
+        c.fail(p, "must be a non-empty list of layers, e.g. '- conv: {filters: 4, kernel: 3}'")
+    out = []
+    for i, item in enumerate(layers):
+        lp = f"{p}[{i}]"
+        if not isinstance(item, dict) or len(item) != 1:
+            c.fail(lp, f"must be one '<kind>: {{...}}' entry with kind one of {kinds}")
+        kind, args = next(iter(item.items()))
+        if kind not in LAYER_KINDS:
+            c.fail(lp, f"has unknown layer kind '{kind}'; use one of {kinds}")
+        ap = f"{lp}.{kind}"
+        args = c.section({} if args is None else args, ap, layer_fields(kind))
+        args = LAYER_KINDS[kind].check(c, args, ap)
+        for q in ("weight", "bias"):  # per-layer formats default to the quantization section
+            if q in args and args[q] is None:
+                args[q] = getattr(quantization, q)
+        out.append((kind, args))
+    last_kind, last = out[-1]
+    if last_kind != "dense" or last.get("units") != n_classes:
+        c.fail(f"{p}[{len(out) - 1}]", f"must be the logits layer 'dense: {{units: {n_classes}}}' (one per class)")
+    return tuple(out)
+
+
+def hls_settings(c, h, path="hls", layer_names=None) -> HlsSettings:
+    """The HLS section (also used for command-line flags); omitted fields take hls.settings.DEFAULTS."""
+    known = tuple(DEFAULTS.as_dict())
+    c.section(h, path, known)
+    d = DEFAULTS
+    part = c.string(h, "part", path, "an FPGA part name like xcvu13p-flga2577-2-e", default=d.part)
+    try:
+        lookup(part)
+    except UnknownPart as e:
+        c.fail(f"{path}.part", f"is not a known FPGA part: {e}")
+    per_layer = c.get(h, "layer_reuse_factors", path, default={})
+    if not isinstance(per_layer, dict):
+        c.fail(f"{path}.layer_reuse_factors", f"must map a layer name to a reuse factor (got {per_layer!r})")
+    for name in per_layer:
+        c.integer(per_layer, name, f"{path}.layer_reuse_factors", 1, MAX_REUSE_FACTOR)
+        if layer_names is not None and name not in layer_names:
+            c.fail(f"{path}.layer_reuse_factors.{name}", f"names no layer; layers: {', '.join(layer_names)}")
+    return HlsSettings(
+        backend=c.choice(h, "backend", path, BACKENDS, default=d.backend), part=part,
+        clock_period_ns=c.number(h, "clock_period_ns", path, 0.5, 100.0, default=d.clock_period_ns),
+        io_type=c.choice(h, "io_type", path, IO_TYPES, default=d.io_type),
+        strategy=c.choice(h, "strategy", path, STRATEGIES, default=d.strategy),
+        reuse_factor=c.integer(h, "reuse_factor", path, 1, MAX_REUSE_FACTOR, default=d.reuse_factor),
+        max_ii_cycles=c.integer(h, "max_ii_cycles", path, 1, MAX_REUSE_FACTOR, default=d.max_ii_cycles),
+        layer_reuse_factors=dict(per_layer))
+
+
+def layer_names(architecture) -> list:
+    """The Keras layer names models.builder gives the architecture (conv1, relu1, ...)."""
+    counts, names = {}, []
+    for kind, _ in architecture:
+        counts[kind] = counts.get(kind, 0) + 1
+        names.append(f"{kind}{counts[kind]}")
+    return names
+
+
+def validate(raw: dict, source: str) -> ModelConfig:
+    c = Checker(source)
+    c.section(raw, "", TOP_FIELDS)
+    name = c.get(raw, "name", "")
+    if not isinstance(name, str) or not name.isidentifier():
+        c.fail("name", f"must be an identifier like jet_cnn (got {name!r})")
+    description = c.get(raw, "description", "", default="")
+    if not isinstance(description, str):
+        c.fail("description", f"must be text (got {description!r})")
+    classes = c.get(raw, "classes", "")
+    if (not isinstance(classes, list) or len(classes) < 2 or not all(isinstance(k, str) for k in classes)
+            or len(set(classes)) != len(classes)):
+        c.fail("classes", f"must list at least two distinct class names (got {classes!r})")
+    dataset = _dataset(c, c.get(raw, "dataset", ""))
+    inp = _input(c, c.get(raw, "input", ""), dataset, classes)
+
+    q = c.section(c.get(raw, "quantization", ""), "quantization", ("weight", "bias"))
+    quant = Quantization(check_fixed(c, q, "weight", "quantization", signed=True),
+                         check_fixed(c, q, "bias", "quantization", signed=True))
+    arch = _architecture(c, c.get(raw, "architecture", ""), len(classes), quant)
+
+    t = c.section(c.get(raw, "training", ""), "training", ("seed", "epochs", "batch_size", "learning_rate", "patience"))
+    training = Training(c.integer(t, "seed", "training", 0), c.integer(t, "epochs", "training", 1),
+                        c.integer(t, "batch_size", "training", 1),
+                        c.number(t, "learning_rate", "training", 0.0, 1.0, lo_open=True),
+                        c.integer(t, "patience", "training", 1))
+    pr = c.section(c.get(raw, "pruning", ""), "pruning", ("target_sparsity", "epochs", "learning_rate"))
+    pruning = Pruning(c.number(pr, "target_sparsity", "pruning", 0.0, 0.95), c.integer(pr, "epochs", "pruning", 1),
+                      c.number(pr, "learning_rate", "pruning", 0.0, 1.0, lo_open=True))
+    hls = hls_settings(c, c.get(raw, "hls", "", default={}), layer_names=layer_names(arch))
+    b = c.section(c.get(raw, "budget", ""), "budget", ("latency_ns", "rate_mhz", "resource_share"))
+    budget = Budget(c.number(b, "latency_ns", "budget", 0.0, lo_open=True),
+                    c.number(b, "rate_mhz", "budget", 0.0, 1000.0, lo_open=True),
+                    c.number(b, "resource_share", "budget", 0.0, 1.0, lo_open=True))
+    return ModelConfig(name, description, tuple(classes), dataset, inp, arch, quant, training, pruning, hls, budget,
+                       source)

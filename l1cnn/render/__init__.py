@@ -1,0 +1,1 @@
+"""Rendering l1cnn's own report: markdown (report.md, reports/index.md) and the PNG plots."""
