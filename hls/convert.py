@@ -11,6 +11,7 @@ every conv layer computes all its output pixels at once (ParallelizationFactor
 import contextlib
 import io
 import json
+import math
 from pathlib import Path
 
 from common.atomic import atomic_dir
@@ -68,9 +69,29 @@ def to_hls(prepared, hls: HlsSettings, output_dir: Path):
 
     cfg = hls_config(prepared, hls)
     with quiet():
-        return hls4ml.converters.convert_from_keras_model(
+        hls_model = hls4ml.converters.convert_from_keras_model(
             prepared.model, hls_config=cfg, output_dir=str(output_dir), project_name=PROJECT_NAME,
             backend=hls.backend, part=hls.part, clock_period=hls.clock_period_ns, io_type=hls.io_type)
+    _check_resource_convs(hls_model)
+    return hls_model
+
+
+def _check_resource_convs(hls_model):
+    """hls4ml 1.3 picks `DenseResource_rf_gt_nin` for a Resource-strategy conv whose reuse factor exceeds
+    its n_in without being a multiple of it, a kernel its Vivado/Vitis templates do not define: the
+    project would not compile. Refuse it before writing, naming the reuse factors that work."""
+    from hls.precision import UnsupportedLayer
+
+    for layer in hls_model.get_layers():
+        if "Conv" not in layer.class_name or str(layer.get_attr("strategy", "")).lower() != "resource":
+            continue
+        n_in = math.prod(int(layer.get_attr(a) or 1) for a in ("filt_height", "filt_width", "n_chan"))
+        rf = int(layer.get_attr("reuse_factor"))
+        if rf > n_in and rf % n_in:
+            raise UnsupportedLayer(f"layer '{layer.name}': reuse factor {rf} is above its n_in {n_in} and not a "
+                                   f"multiple of it, which hls4ml 1.3's Resource convolution cannot build; use a "
+                                   f"reuse factor <= {n_in} or a multiple of {n_in} for this layer "
+                                   f"(hls.layer_reuse_factors)")
 
 
 def write_project(prepared, hls: HlsSettings, output_dir: Path, stamp: str) -> dict:

@@ -6,8 +6,8 @@ import re
 import pytest
 import yaml
 
+from common.errors import L1CNNError
 from l1cnn import config
-from l1cnn.errors import UserError
 from tests.helpers import TEST_CONFIGS, run_cli
 
 pytestmark = pytest.mark.unit
@@ -22,7 +22,7 @@ def test_shipped_configs_validate():
     names = config.shipped_models()
     assert "jet_cnn" in names
     for n in names:
-        assert config.load(n)["name"] == n
+        assert config.load(n).name == n
 
 
 def _set(cfg, path, value):
@@ -54,22 +54,31 @@ def _set(cfg, path, value):
     ("pruning.target_sparsity", 1.5, "pruning.target_sparsity must be a number >= 0.0 and <= 0.95"),
     ("hls.clock", 5, "hls.clock is not a known field"),
     ("training", ..., "training is missing"),
+    # named defects: these ended in a TypeError, or were accepted
+    ("input.image", {"l1": 1}, "input.image must name one of the data set's images"),
+    ("input.image", ["l1"], "input.image must name one of the data set's images"),
+    ("input.lsb_gev", True, "input.lsb_gev must be a positive number"),
+    ("training.learning_rate", True, "training.learning_rate must be a number"),
+    ("hls.part", "xc7foo123", "hls.part is not a known FPGA part"),
+    ("hls.io_type", ["io_parallel"], "hls.io_type must be one of"),
+    ("hls.layer_reuse_factors", {"conv9": 2}, "hls.layer_reuse_factors.conv9 names no layer"),
+    ("hls.layer_reuse_factors", {"conv1": 0}, "hls.layer_reuse_factors.conv1 must be an integer in 1..4096"),
 ])
 def test_bad_values_name_the_field(good, path, value, expect):
     cfg = copy.deepcopy(good)
     _set(cfg, path, value)
-    with pytest.raises(UserError, match=re.escape(expect)):
+    with pytest.raises(L1CNNError, match=re.escape(expect)):
         config.validate(cfg, "x.yaml")
 
 
 def test_bad_architecture(good):
     cfg = copy.deepcopy(good)
     cfg["architecture"][-1] = {"dense": {"units": 3}}
-    with pytest.raises(UserError, match="logits layer"):
+    with pytest.raises(L1CNNError, match="logits layer"):
         config.validate(cfg, "x.yaml")
     cfg = copy.deepcopy(good)
     cfg["architecture"][0] = {"lstm": {"units": 3}}
-    with pytest.raises(UserError, match="unknown layer kind 'lstm'"):
+    with pytest.raises(L1CNNError, match="unknown layer kind 'lstm'"):
         config.validate(cfg, "x.yaml")
 
 
@@ -92,3 +101,42 @@ def test_stage_before_its_input_exists(tmp_path):
     assert r.returncode == 2
     assert "does not exist yet; run `make data MODEL=tiny_jet` first" in r.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "artifacts").exists()
+
+
+def test_validation_returns_one_typed_fully_defaulted_config(good):
+    """Every default comes from one place: hls.settings.DEFAULTS (also the CLI's), the layer kinds'
+    own fields (models.builder.LAYER_KINDS), the quantization section for per-layer formats."""
+    from hls.settings import DEFAULTS, HlsSettings
+
+    raw = copy.deepcopy(good)
+    del raw["hls"]
+    cfg = config.validate(raw, "x.yaml")
+    assert isinstance(cfg.hls, HlsSettings) and cfg.hls == DEFAULTS
+    kind, conv = cfg.architecture[3]  # conv: {filters: 3, kernel: 2}
+    assert kind == "conv" and conv["strides"] == 1 and conv["padding"] == "valid"
+    assert conv["weight"] == cfg.quantization.weight and conv["bias"] == cfg.quantization.bias
+    assert cfg.training.epochs == good["training"]["epochs"] and cfg.dataset.params["grids"]["l1"]["pixels"] == 18
+    assert cfg.architecture[7][1]["weight"] == "ap_fixed<4,1>"  # a layer's own format wins
+    raw["hls"] = {"layer_reuse_factors": {"dense1": 4}}
+    assert config.validate(raw, "x.yaml").hls.reuse_factor_of("dense1") == 4
+
+
+def test_cache_keys_do_not_depend_on_how_a_number_is_spelled(good):
+    from l1cnn.dataset import data_key
+
+    a, b = copy.deepcopy(good), copy.deepcopy(good)
+    b["dataset"]["grids"]["l1"]["pixels"] = 18
+    b["training"]["learning_rate"] = float(good["training"]["learning_rate"])
+    assert data_key(config.validate(a, "a")) == data_key(config.validate(b, "b"))
+
+
+def test_unknown_part_at_synth_and_report_time_is_one_line(tmp_path):
+    """Named defect: an unknown hls.part reached synth/report and ended in a traceback."""
+    from tests.helpers import one_line_error
+
+    raw = yaml.safe_load((TEST_CONFIGS / "tiny_jet.yaml").read_text())
+    raw["hls"]["part"] = "xc7nope"
+    bad = tmp_path / "bad_part.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    for stage in ("synth", "report"):
+        one_line_error(run_cli(stage, "--model", bad, home=tmp_path), "hls.part is not a known FPGA part")

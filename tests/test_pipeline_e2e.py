@@ -129,3 +129,44 @@ def test_vendor_synthesis_path_with_a_stand_in_tool(pipeline, tmp_path):
     r = run_cli("synth", "--force", "--model", TINY, home=copy, env={**env, "L1CNN_FAKE_FAIL": "1"})
     assert r.returncode == 2 and "vitis_hls failed" in r.stderr and "build_stdout.log" in r.stderr
     assert json.loads((copy / "artifacts/tiny_jet/synth.json").read_text())["vendor_tool"] == "vitis_hls"
+
+
+def test_unsupported_layer_at_convert_is_one_line_and_keeps_the_project(pipeline, tmp_path):
+    """Named defect: an UnsupportedLayer raised inside `l1cnn convert` ended in a traceback."""
+    import tensorflow as tf
+
+    from tests.helpers import one_line_error
+
+    home, _ = pipeline
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("*.so"))
+    pruned = copy / "artifacts/tiny_jet/pruned.h5"
+    old = tf.keras.models.load_model(pruned, compile=False, custom_objects=__import__(
+        "models.qkeras_objects", fromlist=["qkeras_objects"]).qkeras_objects())
+    softmax = tf.keras.layers.Activation("softmax", name="probabilities")(old.output)
+    tf.keras.Model(old.input, softmax).save(pruned)  # same stamp: convert takes it as the pruned model
+    project = copy / "firmware_projects/tiny_jet/pruned/firmware/myproject.cpp"
+    before = project.read_bytes()
+    last = one_line_error(run_cli("convert", "--force", "--model", TINY, home=copy), "probabilities", "softmax")
+    assert "pruned.h5" in last and project.read_bytes() == before
+
+
+def test_report_checks_the_synthesis_results_it_reads(pipeline, tmp_path):
+    """Named defect: a corrupt or stale synth.json reached the report as a traceback or as old figures."""
+    from tests.helpers import one_line_error
+
+    home, _ = pipeline
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("*.so"))
+    synth = copy / "artifacts/tiny_jet/synth.json"
+    stamp = copy / "artifacts/tiny_jet/synth.json.stamp.json"
+    good_synth, good_stamp = synth.read_text(), stamp.read_text()
+    synth.write_text(good_synth[: len(good_synth) // 2])  # truncated
+    one_line_error(run_cli("report", "--model", TINY, home=copy), "synth.json", "corrupt", "l1cnn synth --force")
+    synth.write_text(good_synth)
+    s = json.loads(good_stamp)
+    s["firmware"] = ["0" * 16] * len(s["firmware"])  # made from other firmware projects
+    stamp.write_text(json.dumps(s))
+    one_line_error(run_cli("report", "--model", TINY, home=copy), "synth.json", "stale")
+    stamp.write_text(good_stamp)
+    assert run_cli("report", "--model", TINY, home=copy).returncode == 0

@@ -38,6 +38,7 @@ def check(seed: int) -> list[dict]:
     import numpy as np
 
     from hls.check import check_model
+    from hls.precision import UnsupportedLayer
     from hls.prepare import prepare
     from models.random_cnn import draw
 
@@ -49,9 +50,16 @@ def check(seed: int) -> list[dict]:
         # io_parallel keeps the trigger setting; io_stream also exercises Resource and reuse factors > 1
         strategy, rf = ("Latency", 1) if io_type == "io_parallel" else (str(rng.choice(SWEEP_STRATEGIES)),
                                                                          int(rng.choice(SWEEP_REUSE_FACTORS)))
-        hls = DEFAULTS.with_(io_type=io_type, strategy=strategy, reuse_factor=rf)
-        res = check_model(d.model, d.inputs, hls, max_traced=32, prepared=prepared)
-        res.update(seed=seed, model=d.description)
+        refused = []
+        while True:  # a reuse factor hls4ml cannot build for some layer is refused: try the next lower one
+            hls = DEFAULTS.with_(io_type=io_type, strategy=strategy, reuse_factor=rf)
+            try:
+                res = check_model(d.model, d.inputs, hls, max_traced=32, prepared=prepared)
+                break
+            except UnsupportedLayer as e:
+                refused.append({"reuse_factor": rf, "reason": str(e)})
+                rf = max(r for r in SWEEP_REUSE_FACTORS if r < rf)
+        res.update(seed=seed, model=d.description, reuse_factors_refused=refused)
         rows.append(res)
     return rows
 
