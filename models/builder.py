@@ -22,6 +22,7 @@ QUANTIZED_FIELDS = ("weight", "bias")  # per-layer formats; default: the config'
 
 @dataclass(frozen=True)
 class LayerKind:
+    fields: tuple     # the config fields it accepts
     check: Callable   # (checker, args, path) -> normalized args (weight/bias None when not given)
     build: Callable   # (x, args, name, quantized) -> x
 
@@ -93,20 +94,15 @@ def _relu(x, a, name, q):
 
 
 LAYER_KINDS = {
-    "conv": LayerKind(_check_conv, _conv),
-    "dense": LayerKind(_check_dense, _dense),
-    "relu": LayerKind(lambda c, a, p: {"format": check_fixed(c, a, "format", p, signed=False)}, _relu),
-    "maxpool": LayerKind(_check_pool, lambda x, a, name, q: layers.MaxPooling2D(a["size"], name=name)(x)),
-    "avgpool": LayerKind(_check_pool, lambda x, a, name, q: layers.AveragePooling2D(a["size"], name=name)(x)),
-    "flatten": LayerKind(lambda c, a, p: {}, lambda x, a, name, q: layers.Flatten(name=name)(x)),
+    "conv": LayerKind(("filters", "kernel", "strides", "padding", *QUANTIZED_FIELDS), _check_conv, _conv),
+    "dense": LayerKind(("units", *QUANTIZED_FIELDS), _check_dense, _dense),
+    "relu": LayerKind(("format",), lambda c, a, p: {"format": check_fixed(c, a, "format", p, signed=False)}, _relu),
+    "maxpool": LayerKind(("size",), _check_pool,
+                         lambda x, a, name, q: layers.MaxPooling2D(a["size"], name=name)(x)),
+    "avgpool": LayerKind(("size",), _check_pool,
+                         lambda x, a, name, q: layers.AveragePooling2D(a["size"], name=name)(x)),
+    "flatten": LayerKind((), lambda c, a, p: {}, lambda x, a, name, q: layers.Flatten(name=name)(x)),
 }
-
-
-def layer_fields(kind) -> tuple:
-    """The config fields a layer kind accepts, read off its check function on an empty probe."""
-    return {"conv": ("filters", "kernel", "strides", "padding", *QUANTIZED_FIELDS),
-            "dense": ("units", *QUANTIZED_FIELDS), "relu": ("format",), "maxpool": ("size",),
-            "avgpool": ("size",), "flatten": ()}[kind]
 
 
 def build(architecture, input_shape, input_format: str, name: str, quantized: bool) -> tf.keras.Model:

@@ -25,6 +25,7 @@ class Generator:
     binned: dict               # pair -> (feature, bin edges): pairs also reported in bins of a feature
     fields: tuple = ()         # the generator's own dataset fields
     check_config: Callable = None  # (checker, dataset mapping, path) -> {field: normalized value}
+    validation: Callable = None    # (events per point, seed) -> [{quantity, target, measured}], or None
 
 
 # --- jets: Pythia 8 + FastJet --------------------------------------------------------------
@@ -102,6 +103,12 @@ def _calo_check(c, d, p):
             "validation_events": c.integer(d, "validation_events", p, 0, default=0), "views": views}
 
 
+def _calo_validation(n, seed):
+    from physics.calo.validation import validate
+
+    return validate(n, seed=seed)
+
+
 def _calo_baselines(features):
     from physics.calo.baselines import baseline_scores
 
@@ -118,5 +125,6 @@ GENERATORS = {
     "jets": Generator(("qcd", "top"), _jets_chunk, _jets_images, _jets_baselines, (("top", "qcd"),), {},
                       fields=("grids",), check_config=_jets_check),
     "calo": Generator(("e-", "gamma", "pi0", "pi+"), _calo_chunk, _calo_images, _calo_baselines, *_calo_pairs(),
-                      fields=("energy_gev", "validation_events", "views"), check_config=_calo_check),
+                      fields=("energy_gev", "validation_events", "views"), check_config=_calo_check,
+                      validation=_calo_validation),
 }

@@ -10,7 +10,7 @@ from common.checks import Checker, is_number
 from hls.parts import UnknownPart, lookup
 from hls.settings import BACKENDS, DEFAULTS, IO_TYPES, MAX_REUSE_FACTOR, STRATEGIES, HlsSettings
 from l1cnn.config.schema import Budget, Dataset, InputSpec, ModelConfig, Pruning, Quantization, Training
-from models.builder import LAYER_KINDS, check_fixed, layer_fields
+from models.builder import LAYER_KINDS, check_fixed
 from physics import GENERATORS, SEED_MAX, SEED_MIN
 
 TOP_FIELDS = ("name", "description", "classes", "dataset", "input", "architecture", "quantization",
@@ -73,7 +73,7 @@ def _architecture(c, layers, n_classes, quantization: Quantization) -> tuple:
         if kind not in LAYER_KINDS:
             c.fail(lp, f"has unknown layer kind '{kind}'; use one of {kinds}")
         ap = f"{lp}.{kind}"
-        args = c.section({} if args is None else args, ap, layer_fields(kind))
+        args = c.section({} if args is None else args, ap, LAYER_KINDS[kind].fields)
         args = LAYER_KINDS[kind].check(c, args, ap)
         for q in ("weight", "bias"):  # per-layer formats default to the quantization section
             if q in args and args[q] is None:

@@ -89,11 +89,10 @@ def run(cfg, force=False, workers=None) -> str:
         f.attrs["classes"] = json.dumps(list(cfg.classes))
         f.attrs["dataset_config"] = cache.canonical_json(ds)
         f.attrs["key"] = key
-        if ds.get("validation_events"):
-            from physics.calo.validation import validate
-
-            info("data", f"validating the shower simulation ({ds['validation_events']} events per point)")
-            f.attrs["validation"] = json.dumps(validate(ds["validation_events"], seed=ds["seed"]))
+        generator = GENERATORS[ds["generator"]]
+        if generator.validation is not None and ds.get("validation_events"):
+            info("data", f"validating the {ds['generator']} simulation ({ds['validation_events']} events per point)")
+            f.attrs["validation"] = json.dumps(generator.validation(ds["validation_events"], ds["seed"]))
     cache.write(out, key, n_examples=n_total)
     info("data", f"wrote {out}")
     return key
