@@ -77,21 +77,32 @@ def to_hls(prepared, hls: HlsSettings, output_dir: Path):
 
 
 def _check_resource_convs(hls_model):
-    """hls4ml 1.3 picks `DenseResource_rf_gt_nin` for a Resource-strategy conv whose reuse factor exceeds
-    its n_in without being a multiple of it, a kernel its Vivado/Vitis templates do not define: the
-    project would not compile. Refuse it before writing, naming the reuse factors that work."""
+    """hls4ml 1.3 validates the reuse factor of a Resource-strategy Dense, but lets through conv ones
+    (pointwise convs above all) that its nnet_dense_resource.h refuses: above n_in and not a multiple
+    of it there is no kernel (`DenseResource_rf_gt_nin` is undefined: the project does not compile);
+    below n_in, ceil(n_in*n_out/RF) must be a multiple of n_out or the C simulation aborts on an
+    assertion. Refuse such a layer before writing, naming what works."""
     from hls.precision import UnsupportedLayer
 
     for layer in hls_model.get_layers():
         if "Conv" not in layer.class_name or str(layer.get_attr("strategy", "")).lower() != "resource":
             continue
         n_in = math.prod(int(layer.get_attr(a) or 1) for a in ("filt_height", "filt_width", "n_chan"))
+        n_out = int(layer.get_attr("n_filt"))
         rf = int(layer.get_attr("reuse_factor"))
-        if rf > n_in and rf % n_in:
-            raise UnsupportedLayer(f"layer '{layer.name}': reuse factor {rf} is above its n_in {n_in} and not a "
-                                   f"multiple of it, which hls4ml 1.3's Resource convolution cannot build; use a "
-                                   f"reuse factor <= {n_in} or a multiple of {n_in} for this layer "
-                                   f"(hls.layer_reuse_factors)")
+        if not _resource_rf_builds(n_in, n_out, rf):
+            ok = [r for r in range(1, 4 * n_in + 1) if _resource_rf_builds(n_in, n_out, r)]
+            raise UnsupportedLayer(f"layer '{layer.name}': reuse factor {rf} cannot be built by hls4ml 1.3's "
+                                   f"Resource convolution (n_in {n_in}, n_out {n_out}); use one of "
+                                   f"{', '.join(map(str, ok[:12]))}{', ...' if len(ok) > 12 else ''} for this "
+                                   f"layer (hls.layer_reuse_factors)")
+
+
+def _resource_rf_builds(n_in, n_out, rf) -> bool:
+    """The conditions nnet_dense_resource.h asserts (and the kernels it defines) for one reuse factor."""
+    if rf > n_in:
+        return rf % n_in == 0
+    return rf == n_in or -(-n_in * n_out // rf) % n_out == 0
 
 
 def write_project(prepared, hls: HlsSettings, output_dir: Path, stamp: str) -> dict:
