@@ -18,6 +18,7 @@ from quantize.formats import FixedFormat
 
 layers = tf.keras.layers
 QUANTIZED_FIELDS = ("weight", "bias")  # per-layer formats; default: the config's quantization section
+PADDINGS = ("valid", "same")  # Keras conv padding modes hls4ml converts
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def _quantized(c, a, path):
 def _check_conv(c, a, path):
     return {"filters": c.integer(a, "filters", path, 1, 256), "kernel": c.integer(a, "kernel", path, 1, 11),
             "strides": c.integer(a, "strides", path, 1, 8, default=1),
-            "padding": c.choice(a, "padding", path, ("valid", "same"), default="valid"), **_quantized(c, a, path)}
+            "padding": c.choice(a, "padding", path, PADDINGS, default=PADDINGS[0]), **_quantized(c, a, path)}
 
 
 def _check_dense(c, a, path):

@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 from qkeras import QActivation, QConv2D, QConv2DBatchnorm, QDense, quantized_bits, quantized_relu
 
+from models.builder import PADDINGS
 from quantize.formats import FixedFormat
 
 
@@ -55,7 +56,7 @@ def _build(rng):
     for i in range(int(rng.integers(1, 4))):
         k = int(rng.integers(1, 4))
         stride = int(rng.integers(1, 3))
-        padding = str(rng.choice(["valid", "same"]))
+        padding = str(rng.choice(list(PADDINGS)))
         spatial = x.shape[1]
         if padding == "valid" and spatial < k:
             padding = "same"

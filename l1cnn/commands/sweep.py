@@ -13,9 +13,8 @@ from multiprocessing import get_context
 from tqdm import tqdm
 
 from common.atomic import write_json
-from hls.settings import DEFAULTS, IO_TYPES
+from hls.settings import DEFAULTS, IO_TYPES, STRATEGIES
 
-SWEEP_STRATEGIES = ("Latency", "Resource")
 SWEEP_REUSE_FACTORS = (1, 2, 4)
 
 
@@ -48,7 +47,7 @@ def check(seed: int) -> list[dict]:
     rows = []
     for io_type in IO_TYPES:
         # io_parallel keeps the trigger setting; io_stream also exercises Resource and reuse factors > 1
-        strategy, rf = ("Latency", 1) if io_type == "io_parallel" else (str(rng.choice(SWEEP_STRATEGIES)),
+        strategy, rf = ("Latency", 1) if io_type == "io_parallel" else (str(rng.choice(STRATEGIES)),
                                                                          int(rng.choice(SWEEP_REUSE_FACTORS)))
         refused = []
         while True:  # a reuse factor hls4ml cannot build for some layer is refused: try the next lower one
