@@ -1,11 +1,12 @@
 """Model transformations applied before conversion: each is a function model -> model whose
 outputs are the same bit for bit, so hls4ml only ever sees layers it types exactly.
 
-fold_batchnorm: QKeras' QConv2DBatchnorm computes, at inference,
+fold_batchnorm: QKeras' QConv2DBatchnorm (and QDenseBatchnorm) computes, at inference,
   conv(x, q(inv * W)) + q(inv * (b - mean) + beta), inv = gamma / sqrt(var + eps), in float32.
-  hls4ml re-folds the raw parameters in float64, so a folded weight near a quantization
-  boundary could round the other way. It becomes a QConv2D holding the quantized folded
-  weights QKeras itself computes (quantizers are idempotent on their own grid).
+  hls4ml re-folds the raw parameters in float64 (and knows no QDenseBatchnorm), so a folded
+  weight near a quantization boundary could round the other way. It becomes a QConv2D (QDense)
+  holding the quantized folded weights QKeras itself computes (quantizers are idempotent on
+  their own grid).
 requantize_po2: quantized_bits(alpha='auto_po2') scales each output channel by a power
   of two, so every effective weight is a multiple of some 2^-f: the layer gets an alpha=1
   quantizer in the narrowest format that holds all of them exactly (hls4ml would insert

@@ -56,16 +56,23 @@ def _hls_flags(p, target: bool):
                        help="io_parallel convs may take this many cycles per event (ParallelizationFactor)")
 
 
+HLS_FLAGS = {"io_type": "--io-type", "strategy": "--strategy", "reuse_factor": "--reuse-factor", "part": "--part",
+             "clock_period_ns": "--clock-period", "max_ii_cycles": "--max-ii-cycles"}
+
+
 def _hls_settings(args):
-    """Validated HlsSettings from the flags (the part is checked against the parts table)."""
+    """Validated HlsSettings from the flags, by the config's own rules (the part against the parts table);
+    an error names the flag."""
     from common.checks import Checker
     from l1cnn.config import hls_settings
 
-    flags = {"io_type": args.io_type, "strategy": args.strategy, "reuse_factor": args.reuse_factor}
-    for flag, key in (("part", "part"), ("clock_period", "clock_period_ns"), ("max_ii_cycles", "max_ii_cycles")):
-        if hasattr(args, flag):
-            flags[key] = getattr(args, flag)
-    return hls_settings(Checker("command line"), flags, path="--hls")
+    class FlagChecker(Checker):
+        def fail(self, path, msg):
+            raise UserError(f"{HLS_FLAGS.get(path.rpartition('.')[2], path)} {msg}")
+
+    flags = {key: getattr(args, flag.lstrip("-").replace("-", "_")) for key, flag in HLS_FLAGS.items()
+             if hasattr(args, flag.lstrip("-").replace("-", "_"))}
+    return hls_settings(FlagChecker("flags"), flags)
 
 
 def build_parser():

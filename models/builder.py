@@ -14,6 +14,7 @@ from typing import Callable
 import tensorflow as tf
 from qkeras import QActivation, QConv2D, QDense
 
+from common.checks import where
 from quantize.formats import FixedFormat
 
 layers = tf.keras.layers
@@ -29,8 +30,6 @@ class LayerKind:
 
 
 def _fixed_or_none(c, a, key, path, signed):
-    from common.checks import where
-
     if key not in a:
         return None
     try:
@@ -45,8 +44,6 @@ def _fixed_or_none(c, a, key, path, signed):
 
 def check_fixed(c, a, key, path, signed):
     """A required fixed-point type field, at most 24 bits wide (QKeras' float32 arithmetic stays exact)."""
-    from common.checks import where
-
     c.get(a, key, path)
     v = _fixed_or_none(c, a, key, path, signed)
     if FixedFormat.parse(v).width > 24:

@@ -28,7 +28,8 @@ def test_estimate_command(tmp_path):
     if any(rf != 3 for rf in e["layer_reuse_factors"].values()):
         assert "replaced the requested reuse factor" in e["reuse_factor_note"]
     r = run_cli("estimate", tmp_path / "m.h5", "--part", "xc9zz999")
-    one_line_error(r, "hls.part", "xc9zz999")
+    one_line_error(r, "--part is not a known FPGA part", "xc9zz999")
+    one_line_error(run_cli("estimate", tmp_path / "m.h5", "--clock-period", "0.1"), "--clock-period must be a number")
 
 
 def test_partitioned_convs_trade_ii_for_multipliers(tmp_path):

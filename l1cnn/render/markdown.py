@@ -107,7 +107,7 @@ def render(s: dict) -> str:
     verdict = "**bit-exact on every test sample**" if cs["bit_exact_fraction"] == 1.0 else (
         f"**NOT bit-exact**: {cs['n_mismatched']} samples differ; first diverging layer "
         f"`{cs.get('first_mismatch_layer')}` ({cs.get('diagnosis')})")
-    energy = f", energies uniform in {ds['energy_gev'][0]}-{ds['energy_gev'][1]} GeV" if "energy_gev" in ds else ""
+    energy = f", energies uniform in {ds['energy_gev'][0]:g}-{ds['energy_gev'][1]:g} GeV" if "energy_gev" in ds else ""
     validation = ""
     if s.get("simulation_validation"):
         validation = ("\n## Simulation validation\nFixed-energy samples against the numbers a correct simulation "
