@@ -80,8 +80,8 @@ def _check_resource_convs(hls_model):
     """hls4ml 1.3 validates the reuse factor of a Resource-strategy Dense, but lets through conv ones
     (pointwise convs above all) that its nnet_dense_resource.h refuses: above n_in and not a multiple
     of it there is no kernel (`DenseResource_rf_gt_nin` is undefined: the project does not compile);
-    below n_in, ceil(n_in*n_out/RF) must be a multiple of n_out or the C simulation aborts on an
-    assertion. Refuse such a layer before writing, naming what works."""
+    otherwise the C simulation aborts on one of its assertions (see _resource_rf_builds). Refuse such
+    a layer before writing, naming the reuse factors that work."""
     from hls.precision import UnsupportedLayer
 
     for layer in hls_model.get_layers():
@@ -99,10 +99,13 @@ def _check_resource_convs(hls_model):
 
 
 def _resource_rf_builds(n_in, n_out, rf) -> bool:
-    """The conditions nnet_dense_resource.h asserts (and the kernels it defines) for one reuse factor."""
-    if rf > n_in:
-        return rf % n_in == 0
-    return rf == n_in or -(-n_in * n_out // rf) % n_out == 0
+    """What nnet_dense_resource.h defines and asserts for one reuse factor: at or below n_in,
+    ceil(n_in*n_out/RF) must be a multiple of n_out; above n_in only the `rem0` kernel exists (RF a
+    multiple of n_in), and it clips RF to n_in*n_out, which must itself stay above n_in."""
+    if rf <= n_in:
+        return rf == n_in or -(-n_in * n_out // rf) % n_out == 0
+    clipped = min(rf, n_in * n_out)
+    return rf % n_in == 0 and clipped > n_in and clipped % n_in == 0
 
 
 def write_project(prepared, hls: HlsSettings, output_dir: Path, stamp: str) -> dict:

@@ -135,3 +135,16 @@ def test_requested_reuse_factor_reaches_every_layer(tmp_path):
         r"struct config\d+_?\w* : nnet::\w+_config \{.*?// (\w+)?.*?reuse_factor = (\d+)", params, re.S)}
     assert "static const unsigned reuse_factor = 3;" in params and "static const unsigned reuse_factor = 4;" in params
     assert "static const unsigned reuse_factor = 1;" not in params.split("d1")[0].split("c1")[-1], rf
+
+
+@pytest.mark.parametrize("n_in,n_out,rf,ok", [
+    (9, 3, 3, True), (3, 4, 4, False),   # above n_in, not a multiple: no kernel (does not compile)
+    (3, 4, 2, False),                    # ceil(12/2) = 6 is no multiple of 4: assertion in csim
+    (1, 1, 4, False),                    # rem0 clips RF to n_in*n_out = 1, not above n_in: assertion
+    (2, 4, 4, True), (12, 4, 2, True), (12, 4, 12, True),
+])
+def test_resource_conv_reuse_factors_hls4ml_can_build(n_in, n_out, rf, ok):
+    """The rule mirrors nnet_dense_resource.h (seen failing: sweep seeds 1 and 35 before the rule)."""
+    from hls.convert import _resource_rf_builds
+
+    assert _resource_rf_builds(n_in, n_out, rf) is ok
