@@ -6,18 +6,14 @@ that adds it (as hls4ml maps layer types to handlers). A new kind is one LayerKi
 here plus its precision rule in hls/precision.py and its cost rule in hls/estimate.py.
 The quantized model starts with a QActivation holding the declared input format, so the
 firmware input type and the first quantizer are the same (no double rounding).
+TensorFlow is imported only when a model is built: config validation reads the registry without it.
 """
 
 from dataclasses import dataclass
 from typing import Callable
 
-import tensorflow as tf
-from qkeras import QActivation, QConv2D, QDense
-
 from common.checks import where
 from quantize.formats import FixedFormat
-
-layers = tf.keras.layers
 QUANTIZED_FIELDS = ("weight", "bias")  # per-layer formats; default: the config's quantization section
 PADDINGS = ("valid", "same")  # Keras conv padding modes hls4ml converts
 
@@ -70,7 +66,16 @@ def _check_pool(c, a, path):
     return {"size": c.integer(a, "size", path, 1, 8)}
 
 
+def _layers():
+    import tensorflow as tf
+
+    return tf.keras.layers
+
+
 def _conv(x, a, name, q):
+    from qkeras import QConv2D
+
+    layers = _layers()
     common = dict(filters=a["filters"], kernel_size=a["kernel"], strides=a["strides"], padding=a["padding"], name=name)
     if not q:
         return layers.Conv2D(**common)(x)
@@ -79,6 +84,9 @@ def _conv(x, a, name, q):
 
 
 def _dense(x, a, name, q):
+    from qkeras import QDense
+
+    layers = _layers()
     if not q:
         return layers.Dense(a["units"], name=name)(x)
     w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
@@ -86,6 +94,9 @@ def _dense(x, a, name, q):
 
 
 def _relu(x, a, name, q):
+    from qkeras import QActivation
+
+    layers = _layers()
     if not q:
         return layers.Activation("relu", name=name)(x)
     return QActivation(FixedFormat.parse(a["format"]).qkeras_relu(), name=name)(x)
@@ -96,17 +107,20 @@ LAYER_KINDS = {
     "dense": LayerKind(("units", *QUANTIZED_FIELDS), _check_dense, _dense),
     "relu": LayerKind(("format",), lambda c, a, p: {"format": check_fixed(c, a, "format", p, signed=False)}, _relu),
     "maxpool": LayerKind(("size",), _check_pool,
-                         lambda x, a, name, q: layers.MaxPooling2D(a["size"], name=name)(x)),
+                         lambda x, a, name, q: _layers().MaxPooling2D(a["size"], name=name)(x)),
     "avgpool": LayerKind(("size",), _check_pool,
-                         lambda x, a, name, q: layers.AveragePooling2D(a["size"], name=name)(x)),
-    "flatten": LayerKind((), lambda c, a, p: {}, lambda x, a, name, q: layers.Flatten(name=name)(x)),
+                         lambda x, a, name, q: _layers().AveragePooling2D(a["size"], name=name)(x)),
+    "flatten": LayerKind((), lambda c, a, p: {}, lambda x, a, name, q: _layers().Flatten(name=name)(x)),
 }
 
 
-def build(architecture, input_shape, input_format: str, name: str, quantized: bool) -> tf.keras.Model:
+def build(architecture, input_shape, input_format: str, name: str, quantized: bool):
     """The CNN of a normalized architecture [(kind, args), ...]; outputs are logits, never softmax.
     Layers are named <kind><n> (conv1, relu1, ...), the quantized input 'input_q'."""
-    inp = layers.Input(tuple(input_shape), name="image")
+    import tensorflow as tf
+    from qkeras import QActivation
+
+    inp = tf.keras.layers.Input(tuple(input_shape), name="image")
     x = inp
     if quantized:
         x = QActivation(FixedFormat.parse(input_format).qkeras_bits(), name="input_q")(x)
