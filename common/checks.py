@@ -6,6 +6,8 @@ Every layer that owns part of the config schema (generators in physics/, layer k
 HLS settings in hls/, the model config in l1cnn/) reads its fields with one Checker.
 """
 
+import math
+
 from common.errors import ConfigError
 
 MISSING = ...
@@ -16,7 +18,8 @@ def where(path, key) -> str:
 
 
 def is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """A finite int or float (YAML's true/false and .inf/.nan are not numbers here)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 class Checker:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hls.convert import layer_reuse_factors, layer_types, quiet, read_settings, to_hls
+from hls.convert import layer_reuse_factors, layer_types, quiet, read_settings, reuse_factors_used, to_hls
 from hls.csim import agreement, simulate
 from hls.diagnose import diagnose_mismatches
 from hls.prepare import prepare
@@ -23,9 +23,12 @@ def keras_logits(model, x) -> np.ndarray:
 
 
 def compare(prepared, hls, x, y_keras, y_hls, types, max_traced=MAX_TRACED_SAMPLES) -> dict:
-    """agreement() plus first_mismatch_layer/diagnosis (None when every sample is identical)."""
+    """agreement() plus first_mismatch_layer/diagnosis (None when every sample is identical).
+    `prepared` may be a function returning it: it is needed only to diagnose a mismatch."""
     res = agreement(y_keras, y_hls)
     res.update(first_mismatch_layer=None, diagnosis=None)
+    if res["n_mismatched"] and callable(prepared):
+        prepared = prepared()
     if res["n_mismatched"] and prepared.exact:
         diag = diagnose_mismatches(prepared, hls, y_keras, y_hls, x, types, max_traced)
         res.update(first_mismatch_layer=diag["layer"] if diag else None, diagnosis=diag)
@@ -45,15 +48,15 @@ def check_model(model, x, hls, output_dir=None, max_traced=MAX_TRACED_SAMPLES, p
         types, per_layer = layer_types(hls_model), layer_reuse_factors(hls_model)
     res = compare(prepared, hls, x, y_keras, y_hls, types, max_traced)
     res.update(io_type=hls.io_type, strategy=hls.strategy, reuse_factor=hls.reuse_factor,
-               reuse_factors_used=sorted(set(per_layer.values())), layer_reuse_factors=per_layer)
+               reuse_factors_used=reuse_factors_used(per_layer), layer_reuse_factors=per_layer)
     return res
 
 
 def check_project(model, project_dir, x, hls, exact: bool, max_traced=MAX_TRACED_SAMPLES):
     """Compile the written project, C-simulate `x`, compare with `model`: (result, keras, csim logits)."""
     y_keras = keras_logits(model, x)
+    types = read_settings(project_dir)["layer_types"]
     y_hls = simulate(project_dir, x)
-    prepared = prepare(model, exact=exact)
-    res = compare(prepared, hls, x, y_keras, y_hls, read_settings(project_dir)["layer_types"], max_traced)
+    res = compare(lambda: prepare(model, exact=exact), hls, x, y_keras, y_hls, types, max_traced)
     res["bit_exact_required"] = exact
     return res, y_keras, y_hls

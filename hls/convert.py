@@ -15,13 +15,13 @@ import math
 from pathlib import Path
 
 from common.atomic import atomic_dir
+from common.errors import L1CNNError
 from hls.settings import HlsSettings
 
 FLOAT_DEFAULT_PRECISION = "ap_fixed<16,6>"
 PROJECT_NAME = "myproject"
 SETTINGS_FILE = "l1cnn_hls_settings.json"
 CONV_TYPES = ("Conv2D", "QConv2D")
-WEIGHTED_TYPES = ("Conv2D", "QConv2D", "Dense", "QDense")
 
 
 def quiet():
@@ -72,11 +72,11 @@ def to_hls(prepared, hls: HlsSettings, output_dir: Path):
         hls_model = hls4ml.converters.convert_from_keras_model(
             prepared.model, hls_config=cfg, output_dir=str(output_dir), project_name=PROJECT_NAME,
             backend=hls.backend, part=hls.part, clock_period=hls.clock_period_ns, io_type=hls.io_type)
-    _check_resource_convs(hls_model)
+    _check_resource_convs(hls_model, hls.io_type)
     return hls_model
 
 
-def _check_resource_convs(hls_model):
+def _check_resource_convs(hls_model, io_type):
     """hls4ml 1.3 validates the reuse factor of a Resource-strategy Dense, but lets through conv ones
     (pointwise convs above all) that its nnet_dense_resource.h refuses: above n_in and not a multiple
     of it there is no kernel (`DenseResource_rf_gt_nin` is undefined: the project does not compile);
@@ -90,18 +90,21 @@ def _check_resource_convs(hls_model):
         n_in = math.prod(int(layer.get_attr(a) or 1) for a in ("filt_height", "filt_width", "n_chan"))
         n_out = int(layer.get_attr("n_filt"))
         rf = int(layer.get_attr("reuse_factor"))
-        if not _resource_rf_builds(n_in, n_out, rf):
-            ok = [r for r in range(1, 4 * n_in + 1) if _resource_rf_builds(n_in, n_out, r)]
+        if not _resource_rf_builds(n_in, n_out, rf, io_type):
+            ok = [r for r in range(1, 4 * n_in + 1) if _resource_rf_builds(n_in, n_out, r, io_type)]
             raise UnsupportedLayer(f"layer '{layer.name}': reuse factor {rf} cannot be built by hls4ml 1.3's "
                                    f"Resource convolution (n_in {n_in}, n_out {n_out}); use one of "
                                    f"{', '.join(map(str, ok[:12]))}{', ...' if len(ok) > 12 else ''} for this "
                                    f"layer (hls.layer_reuse_factors)")
 
 
-def _resource_rf_builds(n_in, n_out, rf) -> bool:
+def _resource_rf_builds(n_in, n_out, rf, io_type="io_stream") -> bool:
     """What nnet_dense_resource.h defines and asserts for one reuse factor: at or below n_in,
     ceil(n_in*n_out/RF) must be a multiple of n_out; above n_in only the `rem0` kernel exists (RF a
-    multiple of n_in), and it clips RF to n_in*n_out, which must itself stay above n_in."""
+    multiple of n_in), and it clips RF to n_in*n_out, which must itself stay above n_in. In io_parallel
+    the conv's own kernel (nnet_conv2d_resource.h) also asserts RF <= n_in."""
+    if rf > n_in and io_type == "io_parallel":
+        return False
     if rf <= n_in:
         return rf == n_in or -(-n_in * n_out // rf) % n_out == 0
     clipped = min(rf, n_in * n_out)
@@ -128,8 +131,22 @@ def write_project(prepared, hls: HlsSettings, output_dir: Path, stamp: str) -> d
     return settings
 
 
+class ProjectError(L1CNNError):
+    """A firmware project on disk is incomplete or was not written by l1cnn."""
+
+
 def read_settings(project_dir) -> dict:
-    return json.loads((Path(project_dir) / SETTINGS_FILE).read_text())
+    """The settings convert recorded beside a project (its layer types, reuse factors, HLS target)."""
+    path = Path(project_dir) / SETTINGS_FILE
+    try:
+        settings = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise ProjectError(f"{path} is missing or corrupt ({e}); rewrite the project with `l1cnn convert --force`"
+                           ) from None
+    if not isinstance(settings, dict) or "layer_types" not in settings:
+        raise ProjectError(f"{path} is not an l1cnn project settings file; rewrite the project with "
+                           f"`l1cnn convert --force`")
+    return settings
 
 
 def layer_types(hls_model) -> dict:
@@ -143,13 +160,13 @@ def layer_reuse_factors(hls_model) -> dict:
     return {l.name: int(l.get_attr("reuse_factor")) for l in hls_model.get_layers() if "weight" in l.weights}
 
 
-def reuse_factors_used(hls_model) -> list:
-    """The distinct reuse factors of layer_reuse_factors()."""
-    return sorted(set(layer_reuse_factors(hls_model).values()))
+def reuse_factors_used(per_layer: dict) -> list:
+    """The distinct reuse factors of a layer_reuse_factors() mapping."""
+    return sorted(set(per_layer.values()))
 
 
 def project_settings(hls_model, hls: HlsSettings, exact: bool) -> dict:
     types = layer_types(hls_model)
     return {"project_name": PROJECT_NAME, "hls": hls.as_dict(), "exact_types": exact,
             "input_type": next(iter(types.values()))["result_t"],
-            "layer_types": types, "reuse_factors_used": layer_reuse_factors(hls_model)}
+            "layer_types": types, "layer_reuse_factors": layer_reuse_factors(hls_model)}

@@ -404,7 +404,7 @@ def estimate_model(model, hls) -> dict:
     `hls` is an hls.settings.HlsSettings; an unknown part raises parts.UnknownPart."""
     import tempfile
 
-    from hls.convert import layer_reuse_factors, to_hls
+    from hls.convert import layer_reuse_factors, reuse_factors_used, to_hls
     from hls.prepare import prepare_if_exact
 
     lookup(hls.part)
@@ -413,7 +413,7 @@ def estimate_model(model, hls) -> dict:
         hls_model = to_hls(prepared, hls, tmp)
         result = estimate(hls_model)
         per_layer = layer_reuse_factors(hls_model)
-    used = sorted(set(per_layer.values()))
+    used = reuse_factors_used(per_layer)
     result["reuse_factor_requested"] = hls.reuse_factor
     result["reuse_factors_used"] = used
     result["layer_reuse_factors"] = per_layer

@@ -21,9 +21,7 @@ import math
 import numpy as np
 
 from common.errors import L1CNNError
-from quantize.formats import FixedFormat, exact_format
-
-FLOAT32_EXACT_BITS = 24  # QKeras computes in float32: a wider exact sum would be rounded there
+from quantize.formats import FLOAT32_EXACT_BITS, FixedFormat, FormatError, exact_format
 
 
 class UnsupportedLayer(L1CNNError, ValueError):
@@ -32,6 +30,14 @@ class UnsupportedLayer(L1CNNError, ValueError):
 
 def format_of_quantizer(q, layer_name) -> FixedFormat:
     """The fixed-point format a QKeras quantizer realises (alpha=1 quantized_bits / quantized_relu)."""
+    try:
+        return _format_of_quantizer(q, layer_name)
+    except FormatError as e:
+        raise UnsupportedLayer(f"layer '{layer_name}': its quantizer {type(q).__name__} has no fixed-point "
+                               f"format ({e}); use at least 2 bits for a signed quantizer") from None
+
+
+def _format_of_quantizer(q, layer_name) -> FixedFormat:
     kind = type(q).__name__
     if kind == "quantized_bits":
         if q.alpha not in (None, 1, 1.0):
@@ -83,17 +89,27 @@ def _quantizer_activation(layer, fmt):
 
 def _affine(layer, fmt):
     name = layer.name
-    if layer.get_config().get("activation") not in (None, "linear"):
+    cfg = layer.get_config()
+    if cfg.get("activation") not in (None, "linear"):
         raise UnsupportedLayer(f"layer '{name}' has a fused activation; use a separate QActivation")
+    if any(d != 1 for d in np.ravel(cfg.get("dilation_rate", 1))):
+        raise UnsupportedLayer(f"layer '{name}' is a dilated convolution, which hls4ml does not implement; "
+                               f"use dilation_rate=1")
     wq, bq = layer.kernel_quantizer_internal, layer.bias_quantizer_internal
+    if wq is None or (layer.use_bias and bq is None):
+        raise UnsupportedLayer(f"layer '{name}' has float32 {'weights' if wq is None else 'biases'} (no quantizer), "
+                               f"which no fixed-point type holds exactly; give it quantized_bits(alpha=1)")
     w_fmt = format_of_quantizer(wq, name)
     b_fmt = format_of_quantizer(bq, name) if layer.use_bias else None
     w = np.asarray(wq(layer.kernel), dtype=np.float64)
     b = np.asarray(bq(layer.bias), dtype=np.float64) if layer.use_bias else np.zeros(w.shape[-1])
     frac = max(fmt.fractional + w_fmt.fractional, b_fmt.fractional if b_fmt else -64)
-    acc = exact_format(*_affine_range(w, b, fmt), frac)
-    if acc.width > FLOAT32_EXACT_BITS:
-        raise UnsupportedLayer(f"layer '{name}' needs a {acc.width}-bit exact accumulator, which QKeras' "
+    try:
+        acc = exact_format(*_affine_range(w, b, fmt), frac)
+    except FormatError:  # wider than any fixed-point type: far beyond float32, too
+        acc = None
+    if acc is None or acc.width > FLOAT32_EXACT_BITS:
+        raise UnsupportedLayer(f"layer '{name}' needs a {acc.width if acc else '>64'}-bit exact accumulator, which QKeras' "
                                f"float32 arithmetic cannot hold; narrow its input or weight formats")
     types = {"weight": w_fmt.hls_type(), "accum": acc.hls_type(), "result": acc.hls_type()}
     if b_fmt:
@@ -144,11 +160,12 @@ RULES = {
     "MaxPooling2D": _max_pool,
     "AveragePooling2D": _average_pool,
     "Flatten": _flatten,
+}
+REFUSALS = {  # layer types refused with their own reason (and how to change the model)
     "BatchNormalization": _float_batchnorm,
     "QBatchNormalization": _float_batchnorm,
     "Activation": _activation,
 }
-SUPPORTED = ("QActivation", "QConv2D", "QDense", "MaxPooling2D", "AveragePooling2D", "Flatten")
 
 
 def derive(keras_model) -> dict:
@@ -166,10 +183,10 @@ def derive(keras_model) -> dict:
         if kind == "InputLayer":
             types[layer.name] = {"result": fmt.hls_type(rounding=True)}
             continue
-        rule = RULES.get(kind)
+        rule = RULES.get(kind) or REFUSALS.get(kind)
         if rule is None:
             raise UnsupportedLayer(f"layer '{layer.name}' of type {kind} is not supported; supported: "
-                                   f"{', '.join(SUPPORTED)}")
+                                   f"{', '.join(RULES)}")
         layer_types, fmt = rule(layer, fmt)
         types.update(layer_types)
     return types

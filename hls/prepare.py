@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from hls import precision
 from hls.transforms import UnsupportedTransform, exact_equivalent
 
+NOT_EXACT = (precision.UnsupportedLayer, UnsupportedTransform)  # what the exact rules refuse, with a reason
+
 
 @dataclass(frozen=True)
 class Prepared:
     model: object          # the Keras model hls4ml converts (exact-equivalent of the user's model)
     exact: bool            # typed by l1cnn's exact rules (True) or hls4ml's defaults (False)
     types: dict            # {hls4ml layer name: {type name: type}}; empty when not exact
-    input_format: object   # quantize.formats.FixedFormat of the firmware input, None when not exact
 
 
 def prepare(model, exact: bool = True) -> Prepared:
@@ -30,15 +31,15 @@ def prepare(model, exact: bool = True) -> Prepared:
             model = exact_equivalent(model)
         except UnsupportedTransform:
             pass
-        return Prepared(model, False, {}, None)
+        return Prepared(model, False, {})
     precision.check_chain(model.layers)
     model = exact_equivalent(model)
-    return Prepared(model, True, precision.derive(model), precision.input_format(model))
+    return Prepared(model, True, precision.derive(model))
 
 
 def prepare_if_exact(model) -> Prepared:
     """Exact when the model is a supported QKeras CNN, else hls4ml's defaults (a float model)."""
     try:
         return prepare(model)
-    except precision.UnsupportedLayer:
+    except NOT_EXACT:
         return prepare(model, exact=False)

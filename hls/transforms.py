@@ -7,6 +7,8 @@ fold_batchnorm: QKeras' QConv2DBatchnorm (and QDenseBatchnorm) computes, at infe
   weight near a quantization boundary could round the other way. It becomes a QConv2D (QDense)
   holding the quantized folded weights QKeras itself computes (quantizers are idempotent on
   their own grid).
+explicit_input: a Sequential model built without an InputLayer gets one, which carries the
+  firmware input's exact type (Keras lists no InputLayer in a Sequential model's layers).
 requantize_po2: quantized_bits(alpha='auto_po2') scales each output channel by a power
   of two, so every effective weight is a multiple of some 2^-f: the layer gets an alpha=1
   quantizer in the narrowest format that holds all of them exactly (hls4ml would insert
@@ -47,24 +49,37 @@ def _rebuild(model, replace):
     return out
 
 
+def _plain(cls, config, **changes):
+    """A `cls` layer (QConv2D/QDense) from another layer's config: every setting the plain class
+    serializes is kept (activation, dilation, data format, constraints, ...), the rest dropped."""
+    probe = cls(1, 1) if cls is QConv2D else cls(1)
+    keep = {k: v for k, v in config.items() if k in probe.get_config()}
+    keep.update(changes)
+    return cls.from_config(keep)
+
+
+def _quantizers(layer, kind):
+    kq, bq = layer.kernel_quantizer_internal, layer.bias_quantizer_internal
+    if kq is None:
+        raise UnsupportedTransform(f"layer '{layer.name}' ({kind}) has no kernel_quantizer: its float32 weights "
+                                   f"have no exact fixed-point type; give it quantized_bits(alpha=1)")
+    if bq is None and (kind in FOLDED or layer.use_bias):
+        raise UnsupportedTransform(f"layer '{layer.name}' ({kind}) has no bias_quantizer: its float32 bias has no "
+                                   f"exact fixed-point type; give it quantized_bits(alpha=1)")
+    return kq, bq
+
+
 def _fold(layer):
     kind = type(layer).__name__
     if kind not in FOLDED:
         return None
-    if layer.bias_quantizer_internal is None:
-        raise UnsupportedTransform(f"layer '{layer.name}' ({kind}) has no bias_quantizer: its folded bias "
-                                   f"is a float32 value no fixed-point type holds; give it quantized_bits(alpha=1)")
+    kq, bq = _quantizers(layer, kind)
     if layer.get_config().get("activation") not in (None, "linear"):
         raise UnsupportedTransform(f"layer '{layer.name}' has a fused activation; use a separate QActivation")
     kernel, bias = layer.get_folded_weights()
-    common = dict(kernel_quantizer=layer.kernel_quantizer_internal, bias_quantizer=layer.bias_quantizer_internal,
-                  use_bias=True, name=layer.name)
-    if FOLDED[kind] == "conv":
-        plain = QConv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding, **common)
-    else:
-        plain = QDense(layer.units, **common)
-    return plain, [np.asarray(layer.kernel_quantizer_internal(kernel)),
-                  np.asarray(layer.bias_quantizer_internal(bias))]
+    plain = _plain(QConv2D if FOLDED[kind] == "conv" else QDense, layer.get_config(),
+                   kernel_quantizer=kq, bias_quantizer=bq, use_bias=True)
+    return plain, [np.asarray(kq(kernel)), np.asarray(bq(bias))]
 
 
 def _po2(q):
@@ -76,7 +91,7 @@ def _requantize(layer):
         return None
     kind = type(layer).__name__
     weights, quantizers = [], []
-    for w, q in zip(layer.get_weights(), (layer.kernel_quantizer_internal, layer.bias_quantizer_internal)):
+    for w, q in zip(layer.get_weights(), _quantizers(layer, kind)):
         w_eff = np.asarray(q(tf.constant(w)), np.float32)
         try:
             fmt = exact_grid_format(w_eff)
@@ -85,14 +100,16 @@ def _requantize(layer):
                                        f"grid; use alpha=1") from None
         weights.append(w_eff)
         quantizers.append(fmt.qkeras_bits())
-    cfg = layer.get_config()
-    common = dict(kernel_quantizer=quantizers[0], bias_quantizer=quantizers[1] if layer.use_bias else None,
-                  use_bias=layer.use_bias, name=layer.name)
-    if kind == "QConv2D":
-        new = QConv2D(cfg["filters"], cfg["kernel_size"], strides=cfg["strides"], padding=cfg["padding"], **common)
-    else:
-        new = QDense(cfg["units"], **common)
+    new = _plain(QConv2D if kind == "QConv2D" else QDense, layer.get_config(), kernel_quantizer=quantizers[0],
+                 bias_quantizer=quantizers[1] if layer.use_bias else None)
     return new, weights
+
+
+def explicit_input(model):
+    """A Sequential model built without an InputLayer gets one (the input's type hangs on it)."""
+    if model.layers and type(model.layers[0]).__name__ == "InputLayer":
+        return model
+    return _rebuild(model, lambda layer: None)
 
 
 def fold_batchnorm(model):
@@ -112,7 +129,7 @@ def _requantize_needed(layer):
         _po2(layer.kernel_quantizer_internal) or (layer.use_bias and _po2(layer.bias_quantizer_internal)))
 
 
-TRANSFORMS = (fold_batchnorm, requantize_po2)
+TRANSFORMS = (explicit_input, fold_batchnorm, requantize_po2)
 
 
 def exact_equivalent(model):

@@ -26,7 +26,7 @@ def _canonical(value):
 
 
 def canonical_json(value) -> str:
-    return json.dumps(_canonical(value), sort_keys=True, default=str)
+    return json.dumps(_canonical(value), sort_keys=True)  # a non-JSON value is a bug: fail, never stringify
 
 
 def make_key(*parts) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO / "configs"
-VARIANTS = ("float", "qat", "pruned")  # float baseline, quantization-aware, quantized + pruned
 
 
 def home() -> Path:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from common.checks import where
-from quantize.formats import FixedFormat
+from quantize.formats import FLOAT32_EXACT_BITS, FixedFormat
 QUANTIZED_FIELDS = ("weight", "bias")  # per-layer formats; default: the config's quantization section
 PADDINGS = ("valid", "same")  # Keras conv padding modes hls4ml converts
 
@@ -21,6 +21,7 @@ PADDINGS = ("valid", "same")  # Keras conv padding modes hls4ml converts
 @dataclass(frozen=True)
 class LayerKind:
     fields: tuple     # the config fields it accepts
+    weighted: bool    # has weights (a reuse factor applies to it)
     check: Callable   # (checker, args, path) -> normalized args (weight/bias None when not given)
     build: Callable   # (x, args, name, quantized) -> x
 
@@ -39,12 +40,12 @@ def _fixed_or_none(c, a, key, path, signed):
 
 
 def check_fixed(c, a, key, path, signed):
-    """A required fixed-point type field, at most 24 bits wide (QKeras' float32 arithmetic stays exact)."""
+    """A required fixed-point type field, at most FLOAT32_EXACT_BITS wide (QKeras' float32 stays exact)."""
     c.get(a, key, path)
     v = _fixed_or_none(c, a, key, path, signed)
-    if FixedFormat.parse(v).width > 24:
-        c.fail(where(path, key), f"is {FixedFormat.parse(v).width} bits wide; at most 24 bits keep QKeras float32 "
-                                 f"arithmetic exact")
+    if FixedFormat.parse(v).width > FLOAT32_EXACT_BITS:
+        c.fail(where(path, key), f"is {FixedFormat.parse(v).width} bits wide; at most {FLOAT32_EXACT_BITS} bits "
+                                 f"keep QKeras float32 arithmetic exact")
     return v
 
 
@@ -103,15 +104,24 @@ def _relu(x, a, name, q):
 
 
 LAYER_KINDS = {
-    "conv": LayerKind(("filters", "kernel", "strides", "padding", *QUANTIZED_FIELDS), _check_conv, _conv),
-    "dense": LayerKind(("units", *QUANTIZED_FIELDS), _check_dense, _dense),
-    "relu": LayerKind(("format",), lambda c, a, p: {"format": check_fixed(c, a, "format", p, signed=False)}, _relu),
-    "maxpool": LayerKind(("size",), _check_pool,
+    "conv": LayerKind(("filters", "kernel", "strides", "padding", *QUANTIZED_FIELDS), True, _check_conv, _conv),
+    "dense": LayerKind(("units", *QUANTIZED_FIELDS), True, _check_dense, _dense),
+    "relu": LayerKind(("format",), False, lambda c, a, p: {"format": check_fixed(c, a, "format", p, signed=False)}, _relu),
+    "maxpool": LayerKind(("size",), False, _check_pool,
                          lambda x, a, name, q: _layers().MaxPooling2D(a["size"], name=name)(x)),
-    "avgpool": LayerKind(("size",), _check_pool,
+    "avgpool": LayerKind(("size",), False, _check_pool,
                          lambda x, a, name, q: _layers().AveragePooling2D(a["size"], name=name)(x)),
-    "flatten": LayerKind((), lambda c, a, p: {}, lambda x, a, name, q: _layers().Flatten(name=name)(x)),
+    "flatten": LayerKind((), False, lambda c, a, p: {}, lambda x, a, name, q: _layers().Flatten(name=name)(x)),
 }
+
+
+def layer_names(architecture) -> list:
+    """The Keras layer names build() gives an architecture: <kind><n> (conv1, relu1, conv2, ...)."""
+    counts, names = {}, []
+    for kind, _ in architecture:
+        counts[kind] = counts.get(kind, 0) + 1
+        names.append(f"{kind}{counts[kind]}")
+    return names
 
 
 def build(architecture, input_shape, input_format: str, name: str, quantized: bool):
@@ -124,8 +134,6 @@ def build(architecture, input_shape, input_format: str, name: str, quantized: bo
     x = inp
     if quantized:
         x = QActivation(FixedFormat.parse(input_format).qkeras_bits(), name="input_q")(x)
-    counts = {}
-    for kind, args in architecture:
-        counts[kind] = counts.get(kind, 0) + 1
-        x = LAYER_KINDS[kind].build(x, args, f"{kind}{counts[kind]}", quantized)
+    for (kind, args), layer_name in zip(architecture, layer_names(architecture)):
+        x = LAYER_KINDS[kind].build(x, args, layer_name, quantized)
     return tf.keras.Model(inp, x, name=name)

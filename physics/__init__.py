@@ -12,7 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-SEED_MIN, SEED_MAX = 1, 900_000_000  # Pythia's seed range (0 would mean time-based); every generator accepts it
+from common.checks import is_number
+from physics.seeds import SEED_MAX, SEED_MIN  # noqa: F401  (re-exported: the config and data stage use them)
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,7 @@ def _calo_check(c, d, p):
     from physics.calo import E_MAX_SUPPORTED, E_MIN_SUPPORTED, ECAL_N_CELLS, ECAL_N_LAYERS
 
     e = c.get(d, "energy_gev", p)
-    if (not isinstance(e, list) or len(e) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                         for v in e)
+    if (not isinstance(e, list) or len(e) != 2 or not all(is_number(v) for v in e)
             or not E_MIN_SUPPORTED <= e[0] < e[1] <= E_MAX_SUPPORTED):
         c.fail(f"{p}.energy_gev", f"must be [min, max] with {E_MIN_SUPPORTED:g} <= min < max <= "
                                   f"{E_MAX_SUPPORTED:g} GeV, the range the shower parametrization supports (got {e!r})")

@@ -14,7 +14,7 @@ import fastjet
 import numpy as np
 import pythia8mc
 
-from physics import SEED_MAX, SEED_MIN  # the one place for the seed range
+from physics.seeds import SEED_MAX, SEED_MIN
 
 # --- physics facts (the one place for them; see arXiv:1902.09914 for the selection) --------
 ECM_GEV = 14000.0

@@ -14,6 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from common.errors import L1CNNError
+
+FLOAT32_EXACT_BITS = 24  # QKeras computes in float32: a wider exact value or sum would be rounded there
+
+
+class FormatError(L1CNNError, ValueError):
+    """A fixed-point format that cannot exist (width, sign bit) or a type string that names none."""
+
+
 _TYPE_RE = re.compile(r"^\s*(?:ap_)?(u?)fixed<\s*(\d+)\s*,\s*(-?\d+)\s*(?:,[^>]*)?>\s*$")
 
 
@@ -25,9 +34,9 @@ class FixedFormat:
 
     def __post_init__(self):
         if not 1 <= self.width <= 64:
-            raise ValueError(f"fixed-point width must be 1..64 bits, got {self.width}")
+            raise FormatError(f"fixed-point width must be 1..64 bits, got {self.width}")
         if self.signed and self.width < 2:
-            raise ValueError("a signed fixed-point format needs at least 2 bits")
+            raise FormatError("a signed fixed-point format needs at least 2 bits")
 
     @property
     def fractional(self) -> int:
@@ -66,7 +75,7 @@ class FixedFormat:
     def parse(cls, text: str) -> "FixedFormat":
         m = _TYPE_RE.match(str(text))
         if not m:
-            raise ValueError(f"'{text}' is not a fixed-point type like ap_fixed<8,3> or ap_ufixed<10,2>")
+            raise FormatError(f"'{text}' is not a fixed-point type like ap_fixed<8,3> or ap_ufixed<10,2>")
         return cls(width=int(m.group(2)), integer=int(m.group(3)), signed=m.group(1) != "u")
 
     # --- QKeras spelling of the same format -------------------------------------------

@@ -127,9 +127,12 @@ def test_requested_reuse_factor_reaches_every_layer(tmp_path):
     hls = DEFAULTS.with_(io_type="io_stream", strategy="Resource", reuse_factor=3, layer_reuse_factors={"d1": 4})
     settings = write_project(prepare(random_model(2)), hls, tmp_path / "prj", stamp="0badcafe")
     # c1: 3x3x1 -> 3 filters (n_in 9, n_out 3): 3 divides; c2: 2x2x3 -> 4 (12 x 4); d1: 16 -> 3 (48): 4 divides
-    assert settings["reuse_factors_used"] == {"c1": 3, "c2": 3, "d1": 4}
+    assert settings["layer_reuse_factors"] == {"c1": 3, "c2": 3, "d1": 4}
     params = (tmp_path / "prj" / "firmware" / "parameters.h").read_text()
     import re
+
+    # every layer config in the firmware carries the requested factors, none the silent default 1
+    assert set(re.findall(r"reuse_factor = (\d+);", params)) == {"3", "4"}
 
     rf = {m.group(1): int(m.group(2)) for m in re.finditer(
         r"struct config\d+_?\w* : nnet::\w+_config \{.*?// (\w+)?.*?reuse_factor = (\d+)", params, re.S)}

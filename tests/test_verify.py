@@ -119,3 +119,25 @@ def test_folded_batchnorm_first_in_a_sequential_model(tmp_path):
     assert kinds == ["InputLayer", "QConv2D", "QActivation", "Flatten", "QDense"], kinds
     x = rng.normal(0, 1, (50, 6, 6, 1)).astype(np.float32)
     assert np.array_equal(model.predict(x, verbose=0), prepared.model.predict(x, verbose=0))
+
+
+def test_sequential_model_without_input_layer_is_exact(tmp_path):
+    """Keras lists no InputLayer in a Sequential model: the firmware input must still get the first
+    quantizer's exact type (else hls4ml types it ap_fixed<16,6>, which wraps 100.0 and rounds twice)."""
+    from qkeras import quantized_relu
+
+    tf.keras.utils.set_random_seed(4)
+    model = tf.keras.Sequential([
+        QActivation(quantized_bits(8, 2, keep_negative=False, alpha=1), input_shape=(10, 10, 1), name="in_q"),
+        QConv2D(3, 3, kernel_quantizer=quantized_bits(5, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
+                name="c1"),
+        QActivation(quantized_relu(6, 2), name="r1"),
+        tf.keras.layers.Flatten(name="fl"),
+        QDense(3, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
+               name="d1"),
+    ])
+    model.save(tmp_path / "seq.h5")
+    np.save(tmp_path / "x.npy", inputs(200, 3))  # a tenth of them 100.0: saturate at the input
+    r = run_cli("verify", tmp_path / "seq.h5", "--inputs", tmp_path / "x.npy", "--json")
+    assert r.returncode == 0, (r.stdout[-1500:], r.stderr[-1500:])
+    assert json.loads(r.stdout)["bit_exact_fraction"] == 1.0

@@ -20,14 +20,12 @@ SWEEP_REUSE_FACTORS = (1, 2, 4)
 
 def convertible(model) -> bool:
     """Whether l1cnn's exact rules accept the model (random_cnn redraws the ones they refuse)."""
-    from hls.prepare import prepare
-    from hls.precision import UnsupportedLayer
-    from hls.transforms import UnsupportedTransform
+    from hls.prepare import NOT_EXACT, prepare
 
     try:
         prepare(model)
         return True
-    except (UnsupportedLayer, UnsupportedTransform):
+    except NOT_EXACT:
         return False
 
 
@@ -64,6 +62,14 @@ def check(seed: int) -> list[dict]:
 
 
 def run(n_models: int, first_seed: int, jobs: int, out) -> dict:
+    if out:  # before the long run, not after it
+        from pathlib import Path
+
+        from l1cnn.errors import UserError
+
+        parent = Path(out).resolve().parent
+        if Path(out).is_dir() or (parent.exists() and not os.access(parent, os.W_OK)):
+            raise UserError(f"--out {out} is not a writable file path; name a .json file in a writable directory")
     seeds = list(range(first_seed, first_seed + n_models))
     rows = []
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool, \

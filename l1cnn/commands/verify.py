@@ -20,8 +20,10 @@ def load_inputs(path, model) -> np.ndarray:
         x = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as e:
         raise UserError(f"inputs file {path} is not a readable .npy array ({e})") from None
-    if not np.issubdtype(x.dtype, np.number):
-        raise UserError(f"inputs file {path} holds {x.dtype} values; it must hold numbers")
+    if not isinstance(x, np.ndarray):  # an .npz archive
+        raise UserError(f"inputs file {path} is an .npz archive; save one array with numpy.save (a .npy file)")
+    if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+        raise UserError(f"inputs file {path} holds {x.dtype} values; it must hold real numbers")
     want = tuple(model.input_shape[1:])
     if x.shape[1:] != want:
         if x.shape == want:  # a single sample
@@ -39,16 +41,14 @@ def load_inputs(path, model) -> np.ndarray:
 def verify(model_path, inputs_path, hls, output_dir=None) -> dict:
     """The shared bit-exact check (hls/check.py) of a saved model on saved inputs."""
     from hls.check import check_model
-    from hls.prepare import prepare
-    from hls.precision import UnsupportedLayer
-    from hls.transforms import UnsupportedTransform
+    from hls.prepare import NOT_EXACT, prepare
     from models import io
 
     model = io.load(model_path)
     x = load_inputs(inputs_path, model)
     try:
         prepared = prepare(model)  # fail fast, before any compile
-    except (UnsupportedLayer, UnsupportedTransform) as e:
+    except NOT_EXACT as e:
         raise UserError(f"{model_path}: {e}") from None
     return check_model(model, x, hls, output_dir=output_dir, prepared=prepared)
 

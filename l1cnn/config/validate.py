@@ -10,13 +10,14 @@ from common.checks import Checker, is_number
 from hls.parts import UnknownPart, lookup
 from hls.settings import BACKENDS, DEFAULTS, IO_TYPES, MAX_REUSE_FACTOR, STRATEGIES, HlsSettings
 from l1cnn.config.schema import Budget, Dataset, InputSpec, ModelConfig, Pruning, Quantization, Training
-from models.builder import LAYER_KINDS, check_fixed
+from l1cnn.dataset import SPLITS
+from models.builder import LAYER_KINDS, check_fixed, layer_names
 from physics import GENERATORS, SEED_MAX, SEED_MIN
 
+NUMPY_SEED_MAX = 2 ** 32 - 1  # training seeds go to numpy (and TensorFlow), which take 0..2^32-1
 TOP_FIELDS = ("name", "description", "classes", "dataset", "input", "architecture", "quantization",
               "training", "pruning", "hls", "budget")
 DATASET_FIELDS = ("generator", "seed", "n_per_class", "chunk_size", "split")
-SPLITS = ("train", "val", "test")
 
 
 def _dataset(c, d) -> Dataset:
@@ -90,7 +91,7 @@ def hls_settings(c, h, path="hls", layer_names=None) -> HlsSettings:
     known = tuple(DEFAULTS.as_dict())
     c.section(h, path, known)
     d = DEFAULTS
-    part = c.string(h, "part", path, "an FPGA part name like xcvu13p-flga2577-2-e", default=d.part)
+    part = c.string(h, "part", path, f"an FPGA part name like {d.part}", default=d.part)
     try:
         lookup(part)
     except UnknownPart as e:
@@ -101,7 +102,8 @@ def hls_settings(c, h, path="hls", layer_names=None) -> HlsSettings:
     for name in per_layer:
         c.integer(per_layer, name, f"{path}.layer_reuse_factors", 1, MAX_REUSE_FACTOR)
         if layer_names is not None and name not in layer_names:
-            c.fail(f"{path}.layer_reuse_factors.{name}", f"names no layer; layers: {', '.join(layer_names)}")
+            c.fail(f"{path}.layer_reuse_factors.{name}", f"names no layer with weights; those are: "
+                                                          f"{', '.join(layer_names)}")
     return HlsSettings(
         backend=c.choice(h, "backend", path, BACKENDS, default=d.backend), part=part,
         clock_period_ns=c.number(h, "clock_period_ns", path, 0.5, 100.0, default=d.clock_period_ns),
@@ -110,15 +112,6 @@ def hls_settings(c, h, path="hls", layer_names=None) -> HlsSettings:
         reuse_factor=c.integer(h, "reuse_factor", path, 1, MAX_REUSE_FACTOR, default=d.reuse_factor),
         max_ii_cycles=c.integer(h, "max_ii_cycles", path, 1, MAX_REUSE_FACTOR, default=d.max_ii_cycles),
         layer_reuse_factors=dict(per_layer))
-
-
-def layer_names(architecture) -> list:
-    """The Keras layer names models.builder gives the architecture (conv1, relu1, ...)."""
-    counts, names = {}, []
-    for kind, _ in architecture:
-        counts[kind] = counts.get(kind, 0) + 1
-        names.append(f"{kind}{counts[kind]}")
-    return names
 
 
 def validate(raw: dict, source: str) -> ModelConfig:
@@ -143,14 +136,15 @@ def validate(raw: dict, source: str) -> ModelConfig:
     arch = _architecture(c, c.get(raw, "architecture", ""), len(classes), quant)
 
     t = c.section(c.get(raw, "training", ""), "training", ("seed", "epochs", "batch_size", "learning_rate", "patience"))
-    training = Training(c.integer(t, "seed", "training", 0), c.integer(t, "epochs", "training", 1),
+    training = Training(c.integer(t, "seed", "training", 0, NUMPY_SEED_MAX), c.integer(t, "epochs", "training", 1),
                         c.integer(t, "batch_size", "training", 1),
                         c.number(t, "learning_rate", "training", 0.0, 1.0, lo_open=True),
                         c.integer(t, "patience", "training", 1))
     pr = c.section(c.get(raw, "pruning", ""), "pruning", ("target_sparsity", "epochs", "learning_rate"))
     pruning = Pruning(c.number(pr, "target_sparsity", "pruning", 0.0, 0.95), c.integer(pr, "epochs", "pruning", 1),
                       c.number(pr, "learning_rate", "pruning", 0.0, 1.0, lo_open=True))
-    hls = hls_settings(c, c.get(raw, "hls", "", default={}), layer_names=layer_names(arch))
+    weighted = [n for n, (kind, _) in zip(layer_names(arch), arch) if LAYER_KINDS[kind].weighted]
+    hls = hls_settings(c, c.get(raw, "hls", "", default={}), layer_names=weighted)
     b = c.section(c.get(raw, "budget", ""), "budget", ("latency_ns", "rate_mhz", "resource_share"))
     budget = Budget(c.number(b, "latency_ns", "budget", 0.0, lo_open=True),
                     c.number(b, "rate_mhz", "budget", 0.0, 1000.0, lo_open=True),

@@ -1,8 +1,11 @@
 """report.md: the summary.json of one model, rendered for people."""
 
+from hls.convert import FLOAT_DEFAULT_PRECISION
+
 VARIANT_LABELS = {"keras_float": "float (Keras)", "keras_qat": "quantized (QKeras)",
                   "keras_pruned": "quantized+pruned (QKeras)", "csim_pruned": "quantized+pruned (firmware C-sim)",
-                  "csim_qat": "quantized (firmware C-sim)", "csim_float": "float (firmware C-sim, ap_fixed<16,6>)"}
+                  "csim_qat": "quantized (firmware C-sim)",
+                  "csim_float": f"float (firmware C-sim, {FLOAT_DEFAULT_PRECISION})"}
 
 
 def _f(x, nd=4):
@@ -141,7 +144,7 @@ Target sparsity {s['sparsity']['target']:.0%}, reached {s['sparsity']['overall']
 ## C simulation against QKeras
 Quantized+pruned firmware vs QKeras on the same quantized inputs: {verdict}.
 
-| figure | quantized+pruned | quantized (before pruning) | float baseline (ap_fixed<16,6>) |
+| figure | quantized+pruned | quantized (before pruning) | float baseline ({FLOAT_DEFAULT_PRECISION}) |
 |---|---|---|---|
 | n_samples | {cs['n_samples']} | {cq['n_samples']} | {cf['n_samples']} |
 | bit_exact_fraction | {cs['bit_exact_fraction']:.6f} | {cq['bit_exact_fraction']:.6f} | {cf['bit_exact_fraction']:.6f} |
@@ -168,9 +171,14 @@ def render_index(reports_dir) -> str:
     import json
     from pathlib import Path
 
-    rows = []
+    rows, skipped = [], []
     for f in sorted(Path(reports_dir).glob("*/summary.json")):
-        s = json.loads(f.read_text())
+        try:
+            s = json.loads(f.read_text())
+            s["performance"]["csim_pruned"], s["csim"]["bit_exact_fraction"]
+        except (OSError, ValueError, KeyError, TypeError):
+            skipped.append(f.parent.name)  # another model's unreadable or older summary: named, not fatal
+            continue
         fw, res = s["performance"]["csim_pruned"], s.get("resources", {}).get("pruned", {})
         v = s.get("level1_verdict", {}).get("pruned", {})
         rows.append([f"[{s['model']}]({s['model']}/report.md)", len(s["classes"]), s["dataset"]["n_test"],
@@ -181,4 +189,6 @@ def render_index(reports_dir) -> str:
             "test set; resources with their source).\n\n"
             + _table(["model", "classes", "test examples", "AUC", "accuracy", "AUC lost vs float", "bit-exact",
                       "sparsity", "latency (ns)", "II (cycles)", "LUT", "DSP", "resource source", "Level-1 verdict"],
-                     rows) + "\n")
+                     rows) + "\n"
+            + (f"\nNot shown (summary.json unreadable or from an older l1cnn; run `make report MODEL=...`): "
+               f"{', '.join(skipped)}\n" if skipped else ""))

@@ -27,9 +27,8 @@ def firmware_keys(cfg) -> list:
 
 
 def run(cfg, force=False) -> dict:
-    from hls.convert import write_project
-    from hls.prepare import prepare
-    from hls.precision import UnsupportedLayer
+    from hls.convert import reuse_factors_used, write_project
+    from hls.prepare import NOT_EXACT, prepare
     from models import io
 
     name, keys = cfg.name, {}
@@ -43,10 +42,10 @@ def run(cfg, force=False) -> dict:
         model_file = paths.keras_model(name, variant)
         try:
             prepared = prepare(io.load(model_file), exact=exact)
-        except UnsupportedLayer as e:
+        except NOT_EXACT as e:
             raise UserError(f"{model_file}: {e}") from None
         settings = write_project(prepared, cfg.hls, out, stamp=key[:8])
         cache.write(out, key)
         info("convert", f"{name}/{variant}: wrote HLS project {out} ({cfg.hls.io_type}, {cfg.hls.strategy}, "
-                        f"reuse factors used {sorted(set(settings['reuse_factors_used'].values()))})")
+                        f"reuse factors used {reuse_factors_used(settings['layer_reuse_factors'])})")
     return keys

@@ -11,7 +11,7 @@ from hls.convert import read_settings
 from l1cnn import cache, paths
 from l1cnn.budget import verdict
 from l1cnn.config import plain
-from l1cnn.dataset import data_path
+from l1cnn.dataset import SPLITS, data_path
 from l1cnn.errors import UserError
 from l1cnn.evaluate import against_baselines, pair_scores, performance
 from l1cnn.evaluate import baselines as evaluate_baselines
@@ -19,7 +19,9 @@ from l1cnn.render.markdown import VARIANT_LABELS, render, render_index
 from l1cnn.render.plots import binned_auc_plot, confusion_plot, layer_resources_plot, roc_plot
 from l1cnn.stages.convert import firmware_keys
 from l1cnn.stages.csim import csim_key, csim_path, logits_path
+from l1cnn.stages.synth import SCHEMA as SYNTH_SCHEMA
 from l1cnn.stages.synth import synth_path
+from models.builder import layer_names
 from physics import GENERATORS
 
 SCHEMA_VERSION = 1
@@ -41,9 +43,11 @@ def _read_synth(cfg):
     if not path.exists():
         return {"vendor_tool": None, "message": f"synthesis not run; run `{redo}`"}
     stamp = cache.read_stamp(path)
-    if stamp is None or stamp.get("firmware") != firmware_keys(cfg):
-        raise UserError(f"{path} is stale (made from other firmware projects); run `l1cnn synth --force "
-                        f"--model {cfg.name}` or `{redo}`")
+    if stamp is None:
+        raise UserError(f"{path} has no readable stamp beside it; run `l1cnn synth --force --model {cfg.name}`")
+    if stamp.get("firmware") != firmware_keys(cfg) or stamp.get("schema") != SYNTH_SCHEMA:
+        raise UserError(f"{path} is stale (made from other firmware projects or by an older l1cnn); run "
+                        f"`l1cnn synth --force --model {cfg.name}` or `{redo}`")
     synth = _read_json(path, f"l1cnn synth --force --model {cfg.name}")
     if not isinstance(synth, dict) or "vendor_tool" not in synth:
         raise UserError(f"{path} is not a synthesis result; run `l1cnn synth --force --model {cfg.name}`")
@@ -52,12 +56,17 @@ def _read_synth(cfg):
 
 def _dataset_block(cfg):
     ds = cfg.dataset.as_dict()
-    with h5py.File(data_path(cfg), "r") as f:
-        split = f["split"][:]
-        validation = json.loads(f.attrs["validation"]) if "validation" in f.attrs else None
+    try:
+        with h5py.File(data_path(cfg), "r") as f:
+            split = f["split"][:]
+            validation = json.loads(f.attrs["validation"]) if "validation" in f.attrs else None
+    except (OSError, KeyError, ValueError) as e:
+        raise UserError(f"data file {data_path(cfg)} is unreadable or incomplete ({e}); delete it and run "
+                        f"`make data MODEL={cfg.name}`") from None
+    n = {s: int((split == SPLITS.index(s)).sum()) for s in SPLITS}
     block = {"generator": ds["generator"], "seed": ds["seed"], "file": paths.shown(data_path(cfg)),
-             "n_per_class": ds["n_per_class"], "n_train": int((split == 0).sum()), "n_val": int((split == 1).sum()),
-             "n_test": int((split == 2).sum()), "split_fractions": ds["split"], "input_image": cfg.input.image,
+             "n_per_class": ds["n_per_class"], "n_train": n["train"], "n_val": n["val"],
+             "n_test": n["test"], "split_fractions": ds["split"], "input_image": cfg.input.image,
              "input_format": cfg.input.format, "lsb_gev": cfg.input.lsb_gev}
     if "energy_gev" in ds:
         block["energy_gev"] = ds["energy_gev"]
@@ -66,10 +75,8 @@ def _dataset_block(cfg):
 
 def _layers_block(cfg, prune_info, settings):
     """Per-layer firmware types and sparsity, in architecture order (names as models.builder gives them)."""
-    types, counts, rows = settings["layer_types"], {}, []
-    for kind, _ in cfg.architecture:
-        counts[kind] = counts.get(kind, 0) + 1
-        name = f"{kind}{counts[kind]}"
+    types, rows = settings["layer_types"], []
+    for (kind, _), name in zip(cfg.architecture, layer_names(cfg.architecture)):
         t, sp = types.get(name, {}), prune_info["sparsity"].get(name, {})
         rows.append({"name": name, "kind": kind, "weight_type": t.get("weight_t"), "bias_type": t.get("bias_t"),
                      "accum_type": t.get("accum_t"), "result_type": t.get("result_t"),
@@ -157,8 +164,11 @@ def run(cfg, force=False) -> dict:
     prune_info = _read_json(paths.artifact_dir(name) / "prune.json", f"make prune MODEL={name}")
     history = _read_json(paths.artifact_dir(name) / "train_history.json", f"make train MODEL={name}")
     settings = read_settings(paths.firmware_dir(name, "pruned"))
-    with np.load(logits_path(cfg)) as z:
-        arrays = {k: z[k] for k in z.files}
+    try:
+        with np.load(logits_path(cfg)) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError) as e:
+        raise UserError(f"{logits_path(cfg)} is unreadable ({e}); run `l1cnn csim --force --model {name}`") from None
     labels = arrays["labels"]
     features = {k[len("feature_"):]: v for k, v in arrays.items() if k.startswith("feature_")}
 
@@ -189,7 +199,7 @@ def run(cfg, force=False) -> dict:
         "csim_float": csim["float"],
         "firmware": {"project": paths.shown(paths.firmware_dir(name, "pruned")),
                      "float_project": paths.shown(paths.firmware_dir(name, "float")), "hls": cfg.hls.as_dict(),
-                     "reuse_factors_used": settings.get("reuse_factors_used")},
+                     "layer_reuse_factors": settings.get("layer_reuse_factors")},
         "resources": resources_block(synth),
         "synthesis": synth,
         "budget": plain(cfg.budget),

@@ -8,7 +8,7 @@ from common.log import info
 from l1cnn import cache, paths
 from l1cnn.stages.convert import FIRMWARE_VARIANTS, firmware_keys
 
-SCHEMA = 3  # bump when synth.json changes shape, so older results are redone (3: per-layer reuse factors)
+SCHEMA = 4  # bump when synth.json changes shape, so older results are redone (4: per-layer reuse factors)
 
 
 def synth_path(cfg):
@@ -55,5 +55,5 @@ def run(cfg, force=False, logic_synthesis=False) -> dict:
             info("synth", f"{name}/{variant}: {result['variants'][variant]['source']} reports latency "
                           f"{lat['max_cycles']} cycles, II {result['variants'][variant]['interval']['max_cycles']}")
     write_json(out, result)
-    cache.write(out, key, firmware=firmware_keys(cfg))  # the report checks it read results of this firmware
+    cache.write(out, key, firmware=firmware_keys(cfg), schema=SCHEMA)  # the report checks what it reads
     return result
