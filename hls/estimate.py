@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from hls.parts import lookup
+from hls.settings import DEFAULTS
 
 __all__ = ["estimate"]
 _RESOURCES = ("dsp", "lut", "ff", "bram_18k")
@@ -370,8 +371,8 @@ def estimate(hls_model) -> dict:
     cfg = hls_model.config
     part_name = cfg.get_config_value("Part")
     part = lookup(part_name)
-    io_type = cfg.get_config_value("IOType") or "io_parallel"
-    clock = float(cfg.get_config_value("ClockPeriod") or 5)
+    io_type = cfg.get_config_value("IOType") or DEFAULTS.io_type
+    clock = float(cfg.get_config_value("ClockPeriod") or DEFAULTS.clock_period_ns)
     model_cfg = (cfg.get_config_value("HLSConfig") or {}).get("Model", {})
     notes = ["Latency-strategy weights are constants: zero products removed, short constants shift-and-add",
              f"DSP if the narrower operand has >= {DSP_MIN_NARROW_BITS} b and the wider >= {DSP_MIN_WIDE_BITS} b",
@@ -394,7 +395,7 @@ def estimate(hls_model) -> dict:
     available = {k: part[k] for k in ("dsp", "lut", "ff", "bram_18k", "uram")}
     util = {k: round(100.0 * total[k] / available[k], 2) if available[k] else None for k in available}
     return {"source": "estimate", "part": part_name, "clock_period_ns": clock, "io_type": io_type,
-            "strategy": str(model_cfg.get("Strategy", "Latency")), "layers": rows, "total": total,
+            "strategy": str(model_cfg.get("Strategy", DEFAULTS.strategy)), "layers": rows, "total": total,
             "available": available, "utilization_percent": util, "assumptions": ctx["assumptions"]}
 
 

@@ -8,11 +8,12 @@ figure came from (a vendor report or the offline estimate).
 
 from hls.parts import lookup
 
-RESOURCES = {"lut": "lut", "ff": "ff", "dsp": "dsp", "bram_18k": "bram_18k"}  # resources key -> parts key
+RESOURCES = ("lut", "ff", "dsp", "bram_18k")  # the same names in a resources block and in hls.parts
 
 
-def verdict(resources: dict, budget: dict, hls: dict) -> dict:
-    """{"pass": bool, "source", "items": [{"item", "value", "limit", "unit", "pass", "margin"}]}."""
+def verdict(resources: dict, budget, hls) -> dict:
+    """{"pass": bool, "source", "items": [{"item", "value", "limit", "unit", "pass", "margin"}]} of one
+    variant's resources, against a config.schema.Budget on the part of an hls.settings.HlsSettings."""
     part = lookup(hls.part)
     period_ns = 1000.0 / budget.rate_mhz
     items = []
@@ -28,8 +29,8 @@ def verdict(resources: dict, budget: dict, hls: dict) -> dict:
     item("latency", latency_ns, budget.latency_ns, "ns")
     ii = resources.get("ii_cycles")
     item("initiation interval", None if ii is None else ii * hls.clock_period_ns, period_ns, "ns")
-    for key, part_key in RESOURCES.items():
+    for key in RESOURCES:
         used = resources.get(key)
-        item(key.upper(), None if used is None else used / part[part_key] * 100.0, budget.resource_share * 100.0,
+        item(key.upper(), None if used is None else used / part[key] * 100.0, budget.resource_share * 100.0,
              f"% of {part['device']}")
     return {"pass": all(i["pass"] for i in items), "source": resources.get("source"), "items": items}

@@ -20,7 +20,7 @@ FIXTURES = fixture("hls_reports")
 FOLDERS = ("hls4ml_dense_xc7z020", "svhn_cnn_pruned_float", "svhn_cnn_pruned_qkeras6")
 DENSE = FIXTURES / "hls4ml_dense_xc7z020"
 REPORT_FILES = sorted(p for p in FIXTURES.glob("*/*") if p.name.endswith((".rpt", ".xml")))
-assert len(REPORT_FILES) >= 10, f"the real report fixtures under {FIXTURES} are missing"
+assert REPORT_FILES, f"the real report fixtures under {FIXTURES} are missing"
 CSYNTH_KEYS = ("latency_cycles", "ii_cycles", "estimated_clock_ns", "csynth_dsp", "csynth_lut", "csynth_ff",
                "csynth_bram_18k")
 SYNTH_KEYS = ("synth_lut", "synth_ff", "synth_dsp", "synth_bram_36k_tiles")

@@ -45,8 +45,8 @@ def check(seed: int) -> list[dict]:
     rows = []
     for io_type in IO_TYPES:
         # io_parallel keeps the trigger setting; io_stream also exercises Resource and reuse factors > 1
-        strategy, rf = ("Latency", 1) if io_type == "io_parallel" else (str(rng.choice(STRATEGIES)),
-                                                                         int(rng.choice(SWEEP_REUSE_FACTORS)))
+        strategy, rf = (DEFAULTS.strategy, DEFAULTS.reuse_factor) if io_type == "io_parallel" else (
+            str(rng.choice(STRATEGIES)), int(rng.choice(SWEEP_REUSE_FACTORS)))
         refused = []
         while True:  # a reuse factor hls4ml cannot build for some layer is refused: try the next lower one
             hls = DEFAULTS.with_(io_type=io_type, strategy=strategy, reuse_factor=rf)

@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from common.atomic import atomic_path  # noqa: E402
+from l1cnn.evaluate import SIGNAL_EFFICIENCY  # noqa: E402
 from physics.metrics import roc_curve  # noqa: E402
 
 
@@ -23,7 +24,7 @@ def roc_plot(path, curves: dict, title: str) -> None:
     ax.set_xlim(0, 1)
     ax.set_xlabel("signal efficiency")
     ax.set_ylabel("background rejection 1/$\\epsilon_B$")
-    ax.axvline(0.3, color="grey", lw=0.6, ls=":")
+    ax.axvline(SIGNAL_EFFICIENCY, color="grey", lw=0.6, ls=":")  # where the report quotes the rejection
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
