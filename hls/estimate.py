@@ -399,7 +399,7 @@ def estimate(hls_model) -> dict:
             "available": available, "utilization_percent": util, "assumptions": ctx["assumptions"]}
 
 
-def estimate_model(model, hls) -> dict:
+def estimate_model(model, hls, input_format=None) -> dict:
     """Convert a Keras model (no compile) with l1cnn's types, exact for a supported QKeras CNN and
     hls4ml's ap_fixed<16,6> otherwise (as the float baseline firmware), and estimate it.
     `hls` is an hls.settings.HlsSettings; an unknown part raises parts.UnknownPart."""
@@ -409,12 +409,13 @@ def estimate_model(model, hls) -> dict:
     from hls.prepare import prepare_if_exact
 
     lookup(hls.part)
-    prepared = prepare_if_exact(model)
+    prepared = prepare_if_exact(model, input_format)
     with tempfile.TemporaryDirectory(prefix="l1cnn-estimate-") as tmp:
         hls_model = to_hls(prepared, hls, tmp)
         result = estimate(hls_model)
         per_layer = layer_reuse_factors(hls_model)
     used = reuse_factors_used(per_layer)
+    result["exact_types"] = prepared.exact  # False: hls4ml's ap_fixed<16,6> defaults, as the float baseline
     result["reuse_factor_requested"] = hls.reuse_factor
     result["reuse_factors_used"] = used
     result["layer_reuse_factors"] = per_layer

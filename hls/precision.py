@@ -28,6 +28,16 @@ class UnsupportedLayer(L1CNNError, ValueError):
     """A layer or quantizer the bit-exact rules do not cover; the message names the fix."""
 
 
+class NoInputFormat(UnsupportedLayer):
+    """The model declares no input format (no input quantizer): the firmware's input type is unknown."""
+
+
+def has_input_quantizer(keras_model) -> bool:
+    layers = [l for l in keras_model.layers if type(l).__name__ != "InputLayer"]
+    return bool(layers) and type(layers[0]).__name__ == "QActivation" and \
+        type(layers[0].quantizer).__name__ == "quantized_bits"
+
+
 def format_of_quantizer(q, layer_name) -> FixedFormat:
     """The fixed-point format a QKeras quantizer realises (alpha=1 quantized_bits / quantized_relu)."""
     try:
@@ -71,12 +81,10 @@ def check_chain(layers):
 
 def input_format(keras_model) -> FixedFormat:
     """The declared input format: the quantizer of the QActivation right after the input."""
-    layers = [l for l in keras_model.layers if type(l).__name__ != "InputLayer"]
-    first = layers[0] if layers else None
-    if first is None or type(first).__name__ != "QActivation" or \
-            type(first.quantizer).__name__ != "quantized_bits":
-        raise UnsupportedLayer("the first layer after the input must be QActivation(quantized_bits(...)): it "
-                               "declares the input format the firmware reads")
+    if not has_input_quantizer(keras_model):
+        raise NoInputFormat("the first layer after the input must be QActivation(quantized_bits(...)): it "
+                            "declares the input format the firmware reads (or declare it with --input-format)")
+    first = next(l for l in keras_model.layers if type(l).__name__ != "InputLayer")
     return format_of_quantizer(first.quantizer, first.name)
 
 

@@ -29,14 +29,21 @@ class UnsupportedTransform(L1CNNError, ValueError):
     """A layer that cannot be made exact; the message names the fix."""
 
 
-def _rebuild(model, replace):
-    """The model with layer -> replace(layer) (a (new layer, weights) pair, or None to keep a copy).
+def _rebuild(model, replace, head=None):
+    """The model with layer -> replace(layer) (a (new layer, weights) pair, or None to keep a copy),
+    and `head` (a layer) inserted right after the input when given.
 
     A Sequential model built without an InputLayer has none in model.layers: every layer is kept.
     """
+    for prev, layer in zip(model.layers, model.layers[1:]):
+        if layer.input is not prev.output:  # a rebuild layer by layer would silently rewire a graph
+            raise UnsupportedTransform(f"layer '{layer.name}' does not read the layer before it; only sequential "
+                                       f"CNNs (one chain of layers) can be transformed")
     first = model.layers[0]
     has_input = type(first).__name__ == "InputLayer"
     x = inp = tf.keras.layers.Input(model.input_shape[1:], name=first.name if has_input else model.input_names[0])
+    if head is not None:
+        x = head(x)
     pending = []
     for layer in model.layers[1 if has_input else 0:]:
         new = replace(layer) or (layer.__class__.from_config(layer.get_config()), layer.get_weights())
@@ -110,6 +117,14 @@ def explicit_input(model):
     if model.layers and type(model.layers[0]).__name__ == "InputLayer":
         return model
     return _rebuild(model, lambda layer: None)
+
+
+def declare_input(model, fmt):
+    """A model without an input quantizer reads inputs in the declared format: a QActivation holding
+    it goes right after the input, rounding and saturating exactly as the firmware's input type does."""
+    from qkeras import QActivation
+
+    return _rebuild(model, lambda layer: None, head=QActivation(fmt.qkeras_bits(), name="declared_input_format"))
 
 
 def fold_batchnorm(model):

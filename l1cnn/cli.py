@@ -60,6 +60,12 @@ HLS_FLAGS = {"io_type": "--io-type", "strategy": "--strategy", "reuse_factor": "
              "clock_period_ns": "--clock-period", "max_ii_cycles": "--max-ii-cycles"}
 
 
+def _input_format_flag(p):
+    p.add_argument("--input-format", metavar="TYPE",
+                   help='the firmware input type of a model without an input quantizer, e.g. "ap_ufixed<9,1>"; '
+                        "inputs are rounded and saturated to it for Keras and the firmware alike")
+
+
 def _hls_settings(args):
     """Validated HlsSettings from the flags, by the config's own rules (the part against the parts table);
     an error names the flag."""
@@ -73,6 +79,22 @@ def _hls_settings(args):
     flags = {key: getattr(args, flag.lstrip("-").replace("-", "_")) for key, flag in HLS_FLAGS.items()
              if hasattr(args, flag.lstrip("-").replace("-", "_"))}
     return hls_settings(FlagChecker("flags"), flags)
+
+
+def _input_format(args):
+    """--input-format as a FixedFormat (None when not given), at most FLOAT32_EXACT_BITS wide."""
+    if args.input_format is None:
+        return None
+    from quantize.formats import FLOAT32_EXACT_BITS, FixedFormat, FormatError
+
+    try:
+        fmt = FixedFormat.parse(args.input_format)
+    except FormatError as e:
+        raise UserError(f"--input-format: {e}") from None
+    if fmt.width > FLOAT32_EXACT_BITS:
+        raise UserError(f"--input-format {args.input_format} is {fmt.width} bits wide; at most "
+                        f"{FLOAT32_EXACT_BITS} bits keep QKeras float32 arithmetic exact")
+    return fmt
 
 
 def build_parser():
@@ -100,11 +122,13 @@ def build_parser():
     v.add_argument("model_file", help="a saved Keras/QKeras model (.h5 or .keras)")
     v.add_argument("--inputs", required=True, help="a .npy array of inputs, shape (N, *model input shape)")
     _hls_flags(v, target=False)
+    _input_format_flag(v)
     v.add_argument("--output-dir", help="keep the generated HLS project here (default: a temporary directory)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     es = sub.add_parser("estimate", help="offline resource/latency estimate of a saved model's hls4ml firmware")
     es.add_argument("model_file", help="a saved Keras/QKeras model (.h5 or .keras)")
     _hls_flags(es, target=True)
+    _input_format_flag(es)
     es.add_argument("--json", action="store_true", help="print one JSON object")
     pr = sub.add_parser("parse-report", help="read Vivado/Vitis HLS and Vivado synthesis reports into one schema")
     pr.add_argument("path", help="an HLS project directory, or a *_csynth.xml, *_csynth.rpt or vivado_synth.rpt file")
@@ -122,11 +146,11 @@ def run(argv) -> int:
     if args.command == "verify":
         from l1cnn.commands.verify import main as verify_main
 
-        return verify_main(args, _hls_settings(args))
+        return verify_main(args, _hls_settings(args), _input_format(args))
     if args.command == "estimate":
         from l1cnn.commands.estimate import main as estimate_main
 
-        return estimate_main(args, _hls_settings(args))
+        return estimate_main(args, _hls_settings(args), _input_format(args))
     if args.command == "parse-report":
         from l1cnn.commands.parse_report import main as parse_report_main
 

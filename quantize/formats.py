@@ -120,6 +120,17 @@ def exact_grid_format(values) -> FixedFormat:
     return fmt
 
 
+def covering_format(values, fractional_if_off_grid: int = 8) -> tuple:
+    """(format, on_grid): the narrowest format holding every value exactly when the values lie on a
+    power-of-two grid (of at most 2^-16), else one spanning their range with `fractional_if_off_grid`
+    fractional bits (then the values will be rounded). Unsigned when no value is negative."""
+    v = np.asarray(values, np.float64)
+    lo, hi = float(v.min()), float(v.max())
+    f = next((f for f in range(0, 17) if np.all(np.mod(v * 2.0 ** f, 1) == 0)), None)  # integers and finer
+    fmt = exact_format(lo, hi, fractional_if_off_grid if f is None else f)
+    return fmt, f is not None
+
+
 def signed_format(bits: int, integer: int) -> FixedFormat:
     """QKeras quantized_bits(bits, integer) convention: `integer` excludes the sign bit."""
     return FixedFormat(width=bits, integer=integer + 1, signed=True)

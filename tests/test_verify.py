@@ -57,7 +57,7 @@ def _conv(x, name="c", **kw):
         QDense(2, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1))(
             tf.keras.layers.Flatten()(_q(i)))), "layer 'sm' is a softmax"),
     (lambda i: _conv(_q(i), kernel_quantizer=quantized_bits(6, 0, alpha="auto")), "alpha='auto'"),
-    (lambda i: _conv(i), "first layer after the input must be QActivation"),
+    (lambda i: _conv(i), "has no input quantizer"),
     (lambda i: (lambda q: tf.keras.layers.Add(name="skip")([_conv(q, padding="same"), q]))(_q(i)), "sequential"),
     (lambda i: tf.keras.layers.BatchNormalization(name="bn")(_conv(_q(i))), "layer 'bn' (BatchNormalization)"),
     (lambda i: tf.keras.layers.LSTM(3, name="rnn")(tf.keras.layers.Reshape((6, 6))(_q(i))), "not supported"),
@@ -141,3 +141,33 @@ def test_sequential_model_without_input_layer_is_exact(tmp_path):
     r = run_cli("verify", tmp_path / "seq.h5", "--inputs", tmp_path / "x.npy", "--json")
     assert r.returncode == 0, (r.stdout[-1500:], r.stderr[-1500:])
     assert json.loads(r.stdout)["bit_exact_fraction"] == 1.0
+
+
+@pytest.fixture(scope="module")
+def no_quantizer(tmp_path_factory):
+    """random_model without its input quantizer (the most common real-model shape), raw float inputs."""
+    d = tmp_path_factory.mktemp("noq")
+    m = random_model(5)
+    inp = tf.keras.layers.Input((10, 10, 1), name="img")
+    x = inp
+    for layer in m.layers[2:]:
+        x = layer(x)
+    tf.keras.Model(inp, x).save(d / "m.h5")
+    np.save(d / "x.npy", (np.random.default_rng(1).random((200, 10, 10, 1)) * 3).astype(np.float32))
+    return d
+
+
+def test_declared_input_format_makes_a_model_without_input_quantizer_exact(no_quantizer, saved):
+    m, x = no_quantizer / "m.h5", no_quantizer / "x.npy"
+    last = one_line_error(run_cli("verify", m, "--inputs", x), "no input quantizer", "span [", "--input-format")
+    assert '"ap_ufixed<10,2>"' in last  # [0, 3) off any grid: 2 integer bits, 8 fractional
+    r = run_cli("verify", m, "--inputs", x, "--input-format", "ap_ufixed<10,2>", "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout)
+    assert res["bit_exact_fraction"] == 1.0 and res["input_format"] == "ap_ufixed<10,2>"
+    r = run_cli("estimate", m, "--input-format", "ap_ufixed<10,2>", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["exact_types"] is True, r.stderr[-1500:]
+    assert json.loads(run_cli("estimate", m, "--json").stdout)["exact_types"] is False
+    one_line_error(run_cli("verify", m, "--inputs", x, "--input-format", "ap_ufixed<10"), "--input-format")
+    one_line_error(run_cli("verify", saved / "model.h5", "--inputs", saved / "x.npy", "--input-format",
+                           "ap_ufixed<8,2>"), "already declares its input format")

@@ -20,10 +20,10 @@ def render(e: dict) -> str:
     return "\n".join(lines)
 
 
-def main(args, hls) -> int:
+def main(args, hls, input_format=None) -> int:
     from hls.estimate import estimate_model
     from models import io
 
-    result = estimate_model(io.load(args.model_file), hls)
+    result = estimate_model(io.load(args.model_file), hls, input_format)
     print(json.dumps(result) if args.json else render(result))
     return 0

@@ -38,19 +38,41 @@ def load_inputs(path, model) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def verify(model_path, inputs_path, hls, output_dir=None) -> dict:
-    """The shared bit-exact check (hls/check.py) of a saved model on saved inputs."""
+def verify(model_path, inputs_path, hls, output_dir=None, input_format=None) -> dict:
+    """The shared bit-exact check (hls/check.py) of a saved model on saved inputs.
+
+    `input_format` (a FixedFormat) declares the input of a model without an input quantizer: the
+    inputs are rounded and saturated to it for Keras and the firmware alike."""
     from hls.check import check_model
+    from hls.precision import NoInputFormat
     from hls.prepare import NOT_EXACT, prepare
     from models import io
 
     model = io.load(model_path)
     x = load_inputs(inputs_path, model)
     try:
-        prepared = prepare(model)  # fail fast, before any compile
+        prepared = prepare(model, input_format=input_format)  # fail fast, before any compile
+    except NoInputFormat:
+        raise UserError(f"{model_path} has no input quantizer, so the firmware's input type is not declared; "
+                        f"{suggest_input_format(x)}") from None
     except NOT_EXACT as e:
         raise UserError(f"{model_path}: {e}") from None
-    return check_model(model, x, hls, output_dir=output_dir, prepared=prepared)
+    if input_format is not None:
+        x = input_format.quantize(x).astype(np.float32)
+    res = check_model(model, x, hls, output_dir=output_dir, prepared=prepared)
+    res["input_format"] = None if input_format is None else input_format.hls_type()
+    return res
+
+
+def suggest_input_format(x) -> str:
+    """What the inputs seem to need, said as the flag to pass."""
+    from quantize.formats import covering_format
+
+    fmt, on_grid = covering_format(x)
+    grid = (f"they are exact in {fmt.hls_type()}" if on_grid else
+            f"they lie on no power-of-two grid, so {fmt.hls_type()} rounds them to {fmt.lsb:g}")
+    return (f"the inputs span [{float(np.min(x)):g}, {float(np.max(x)):g}] and {grid}: pass "
+            f"--input-format \"{fmt.hls_type()}\" (or the format the detector delivers)")
 
 
 def render(res: dict) -> str:
@@ -65,7 +87,7 @@ def render(res: dict) -> str:
             f"{d.get('max_diff_lsb')} LSB of {d.get('hls_type')}, looks like {d.get('looks_like')}")
 
 
-def main(args, hls) -> int:
-    res = verify(args.model_file, args.inputs, hls, args.output_dir)
+def main(args, hls, input_format=None) -> int:
+    res = verify(args.model_file, args.inputs, hls, args.output_dir, input_format)
     print(json.dumps(res) if args.json else render(res))
     return 0 if res["bit_exact_fraction"] == 1.0 else 1
