@@ -10,14 +10,22 @@ import io
 import numpy as np
 
 
-def simulate(project_dir, x: np.ndarray) -> np.ndarray:
+def compile_project(project_dir):
+    """The written project, compiled with g++ (its trace functions included, for diagnosis)."""
     import hls4ml
 
     with contextlib.redirect_stdout(io.StringIO()):
         model = hls4ml.converters.link_existing_project(str(project_dir))
         model.compile()
-        y = model.predict(np.ascontiguousarray(x, dtype=np.float32))
+    return model
+
+
+def predict(compiled, x: np.ndarray) -> np.ndarray:
+    """(N, outputs) float64 logits of a compiled hls4ml model."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        y = compiled.predict(np.ascontiguousarray(x, dtype=np.float32))
     return np.asarray(y, dtype=np.float64).reshape(len(x), -1)
+
 
 
 def agreement(keras_logits: np.ndarray, hls_logits: np.ndarray) -> dict:

@@ -7,7 +7,8 @@ difference in units of that layer's LSB, and whether it looks like overflow /
 saturation (differences of a large part of the type's range) or rounding.
 """
 
-import tempfile
+import contextlib
+import io
 
 import numpy as np
 
@@ -31,16 +32,13 @@ def _lsb_and_range(type_str):
     return fmt.lsb, fmt.max - fmt.min
 
 
-def first_divergence(prepared, hls, x: np.ndarray, types: dict) -> dict | None:
-    """Re-create the project of a prepared model (hls/prepare.py) in a temporary directory with
-    tracing, and compare it with Keras layer by layer. `types` are the firmware's layer types."""
-    from hls.convert import quiet, to_hls
-
-    with tempfile.TemporaryDirectory(prefix="l1cnn-trace-") as tmp, quiet():
-        hls_model = to_hls(prepared, hls, tmp)
-        hls_model.compile()
-        _, trace = hls_model.trace(np.ascontiguousarray(x, dtype=np.float32))
-    ref = keras_layer_outputs(prepared.model, x)
+def first_divergence(compiled, keras_model, x: np.ndarray, types: dict) -> dict | None:
+    """Trace the compiled project (l1cnn compiles every project with hls4ml's trace functions, so no
+    recompile) and compare it with `keras_model` (the prepared model it was converted from) layer by
+    layer. `types` are the firmware's layer types."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        _, trace = compiled.trace(np.ascontiguousarray(x, dtype=np.float32))
+    ref = keras_layer_outputs(keras_model, x)
     for name, ref_out in ref.items():
         if name not in trace:
             continue
@@ -65,11 +63,11 @@ def first_divergence(prepared, hls, x: np.ndarray, types: dict) -> dict | None:
     return None
 
 
-def diagnose_mismatches(prepared, hls, y_keras, y_hls, x, layer_types: dict, max_samples=64) -> dict | None:
+def diagnose_mismatches(compiled, keras_model, y_keras, y_hls, x, layer_types: dict, max_samples=64) -> dict | None:
     """first_divergence() on (up to max_samples of) the samples whose outputs differ; None if none differ."""
     k = np.asarray(y_keras).reshape(len(x), -1)
     h = np.asarray(y_hls).reshape(len(x), -1)
     bad = np.flatnonzero(np.any(k != h, axis=1))
     if not len(bad):
         return None
-    return first_divergence(prepared, hls, x[bad[:max_samples]], layer_types)
+    return first_divergence(compiled, keras_model, x[bad[:max_samples]], layer_types)

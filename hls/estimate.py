@@ -408,7 +408,7 @@ def estimate_model(model, hls, input_format=None) -> dict:
     from hls.convert import layer_reuse_factors, reuse_factors_used, to_hls
     from hls.prepare import prepare_if_exact
 
-    lookup(hls.part)
+    lookup(hls.part)  # an unknown part fails here, before the conversion (estimate() reads it again)
     prepared = prepare_if_exact(model, input_format)
     with tempfile.TemporaryDirectory(prefix="l1cnn-estimate-") as tmp:
         hls_model = to_hls(prepared, hls, tmp)

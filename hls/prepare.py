@@ -7,10 +7,15 @@ is prepared without either: hls4ml's default types, the reference savings are me
 
 from dataclasses import dataclass
 
+from common.errors import L1CNNError
 from hls import precision
 from hls.transforms import UnsupportedTransform, declare_input, exact_equivalent
 
 NOT_EXACT = (precision.UnsupportedLayer, UnsupportedTransform)  # what the exact rules refuse, with a reason
+
+
+class InputFormatConflict(L1CNNError):
+    """An input format was declared for a model that declares its own: a user error, not a fallback."""
 
 
 @dataclass(frozen=True)
@@ -30,8 +35,8 @@ def prepare(model, exact: bool = True, input_format=None) -> Prepared:
     """
     if input_format is not None:
         if precision.has_input_quantizer(model):
-            raise UnsupportedTransform(f"the model already declares its input format "
-                                       f"({precision.input_format(model)}); drop --input-format")
+            raise InputFormatConflict(f"the model already declares its input format "
+                                      f"({precision.input_format(model)}); drop --input-format")
         model = declare_input(model, input_format)
     if not exact:
         try:

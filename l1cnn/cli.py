@@ -43,21 +43,23 @@ def _models(names):
     return [config.load(n) for n in names]
 
 
+# HLS setting -> (flag, target-only?, argparse options); the defaults are hls.settings.DEFAULTS, as a config's
+HLS_FLAGS = {
+    "io_type": ("--io-type", False, dict(choices=IO_TYPES)),
+    "strategy": ("--strategy", False, dict(choices=STRATEGIES)),
+    "reuse_factor": ("--reuse-factor", False, dict(type=_positive_int)),
+    "part": ("--part", True, {}),
+    "clock_period_ns": ("--clock-period", True, dict(type=float, help="ns")),
+    "max_ii_cycles": ("--max-ii-cycles", True, dict(type=_positive_int, help="io_parallel convs may take this many "
+                                                    "cycles per event (ParallelizationFactor)")),
+}
+
+
 def _hls_flags(p, target: bool):
-    """The HLS settings as flags; defaults are hls.settings.DEFAULTS, the same as a config's."""
-    d = DEFAULTS
-    p.add_argument("--io-type", choices=IO_TYPES, default=d.io_type)
-    p.add_argument("--strategy", choices=STRATEGIES, default=d.strategy)
-    p.add_argument("--reuse-factor", type=_positive_int, default=d.reuse_factor)
-    if target:
-        p.add_argument("--part", default=d.part)
-        p.add_argument("--clock-period", type=float, default=d.clock_period_ns, help="ns")
-        p.add_argument("--max-ii-cycles", type=_positive_int, default=d.max_ii_cycles,
-                       help="io_parallel convs may take this many cycles per event (ParallelizationFactor)")
-
-
-HLS_FLAGS = {"io_type": "--io-type", "strategy": "--strategy", "reuse_factor": "--reuse-factor", "part": "--part",
-             "clock_period_ns": "--clock-period", "max_ii_cycles": "--max-ii-cycles"}
+    """The HLS settings as flags (the target ones only where a part and clock make sense)."""
+    for key, (flag, target_only, options) in HLS_FLAGS.items():
+        if target or not target_only:
+            p.add_argument(flag, dest=key, default=getattr(DEFAULTS, key), **options)
 
 
 def _input_format_flag(p):
@@ -74,11 +76,10 @@ def _hls_settings(args):
 
     class FlagChecker(Checker):
         def fail(self, path, msg):
-            raise UserError(f"{HLS_FLAGS.get(path.rpartition('.')[2], path)} {msg}")
+            key = path.rpartition(".")[2]
+            raise UserError(f"{HLS_FLAGS[key][0] if key in HLS_FLAGS else path} {msg}")
 
-    flags = {key: getattr(args, flag.lstrip("-").replace("-", "_")) for key, flag in HLS_FLAGS.items()
-             if hasattr(args, flag.lstrip("-").replace("-", "_"))}
-    return hls_settings(FlagChecker("flags"), flags)
+    return hls_settings(FlagChecker("flags"), {key: getattr(args, key) for key in HLS_FLAGS if hasattr(args, key)})
 
 
 def _input_format(args):

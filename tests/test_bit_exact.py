@@ -41,10 +41,17 @@ def test_too_narrow_accumulator_is_diagnosed(tmp_path, monkeypatch):
     hls_model.compile()
     res = agreement(model.predict(x, verbose=0), hls_model.predict(x))
     assert res["bit_exact_fraction"] < 1.0
-    diag = first_divergence(prepared, hls, x, layer_types(hls_model))
+    diag = first_divergence(hls_model, prepared.model, x, layer_types(hls_model))
     assert diag["layer"] == "c2" and diag["looks_like"] == "overflow/saturation", diag
     shared = check_model(model, x, hls)  # the shared check names the same layer
     assert shared["first_mismatch_layer"] == "c2" and shared["bit_exact_fraction"] < 1.0
+    # the csim stage's path: the project written to disk (hls4ml traces it only when re-created)
+    from hls.check import check_project
+    from hls.convert import write_project
+
+    write_project(prepared, hls, tmp_path / "written", stamp="0badcafe")
+    res, _, _ = check_project(model, tmp_path / "written", x, hls, exact=True)
+    assert res["first_mismatch_layer"] == "c2" and res["diagnosis"]["looks_like"] == "overflow/saturation", res
 
 
 def test_unsupported_quantizer_is_named():

@@ -169,5 +169,5 @@ def test_declared_input_format_makes_a_model_without_input_quantizer_exact(no_qu
     assert r.returncode == 0 and json.loads(r.stdout)["exact_types"] is True, r.stderr[-1500:]
     assert json.loads(run_cli("estimate", m, "--json").stdout)["exact_types"] is False
     one_line_error(run_cli("verify", m, "--inputs", x, "--input-format", "ap_ufixed<10"), "--input-format")
-    one_line_error(run_cli("verify", saved / "model.h5", "--inputs", saved / "x.npy", "--input-format",
-                           "ap_ufixed<8,2>"), "already declares its input format")
+    for cmd in (("verify", saved / "model.h5", "--inputs", saved / "x.npy"), ("estimate", saved / "model.h5")):
+        one_line_error(run_cli(*cmd, "--input-format", "ap_ufixed<8,2>"), "already declares its input format")
