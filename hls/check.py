@@ -12,8 +12,9 @@ import numpy as np
 
 from hls.convert import layer_reuse_factors, layer_types, quiet, read_settings, reuse_factors_used, to_hls
 from hls.csim import agreement, compile_project, predict
-from hls.diagnose import diagnose_mismatches
+from hls.diagnose import diagnose_mismatches, layer_own_differences
 from hls.prepare import prepare
+from hls.transforms import HEADS, strip_head
 
 MAX_TRACED_SAMPLES = 64  # mismatching samples re-run with tracing to find the first diverging layer
 
@@ -37,22 +38,61 @@ def compare(traced, x, y_keras, y_hls, types, max_traced=MAX_TRACED_SAMPLES) -> 
 
 
 def check_model(model, x, hls, output_dir=None, max_traced=MAX_TRACED_SAMPLES, prepared=None) -> dict:
-    """Convert with the exact types, compile, C-simulate `x`, compare with Keras; also records the
-    reuse factors hls4ml used per layer. Raises UnsupportedLayer before any compile."""
+    """Convert with the exact types, compile, C-simulate `x`, compare with Keras at the logits (the
+    user's model without its softmax/sigmoid head); also records the reuse factors hls4ml used per
+    layer and, for layers whose exactness rests on Keras' float32 (prepared.caveats), how often their
+    own arithmetic differs. Raises UnsupportedLayer before any compile."""
     prepared = prepared or prepare(model)
-    y_keras = keras_logits(model, x)
+    y_keras = keras_logits(prepared.reference, x)
     with tempfile.TemporaryDirectory(prefix="l1cnn-check-") as tmp:
         project = Path(output_dir) if output_dir else Path(tmp) / "project"
         with quiet():
             hls_model = to_hls(prepared, hls, project)
             hls_model.compile()
         y_hls = predict(hls_model, x)
+        head = None
+        if _has_head(prepared):
+            head, y_hls = _kept_head(hls_model, prepared, x, y_hls)  # compare the logits, the head apart
+            y_keras = keras_logits(strip_head(prepared.reference), x)
         types, per_layer = layer_types(hls_model), layer_reuse_factors(hls_model)
         # the graph just compiled traces too (every project has trace code), while its directory exists
         res = compare(lambda: (prepared, hls_model), x, y_keras, y_hls, types, max_traced)
-    res.update(io_type=hls.io_type, strategy=hls.strategy, reuse_factor=hls.reuse_factor,
+        res["float32_layers"] = float32_layers(hls_model, prepared, x) if prepared.caveats else []
+        res["kept_head"] = head
+    res.update(guaranteed=prepared.guaranteed, head_removed=prepared.head, cause=_cause(res, prepared), io_type=hls.io_type, strategy=hls.strategy, reuse_factor=hls.reuse_factor,
                reuse_factors_used=reuse_factors_used(per_layer), layer_reuse_factors=per_layer)
     return res
+
+
+def _has_head(prepared) -> bool:
+    """Whether the firmware ends in a softmax/sigmoid head (kept with --keep-head)."""
+    last = prepared.model.layers[-1]
+    return prepared.exact and type(last).__name__ == "Activation" and last.get_config()["activation"] in HEADS
+
+
+def _kept_head(compiled, prepared, x, y_probs):
+    """With --keep-head: (the head's measured agreement with Keras, the firmware's logits from the trace)."""
+    from hls.diagnose import traced_outputs
+
+    head, logits_layer = prepared.model.layers[-1], prepared.model.layers[-2]
+    k = keras_logits(prepared.reference, x)
+    h = np.asarray(y_probs, np.float64).reshape(k.shape)
+    if k.shape[1] == 1:  # sigmoid: the decision at 0.5
+        decision = float(np.mean((k[:, 0] > 0.5) == (h[:, 0] > 0.5)))
+    else:
+        decision = float(np.mean(k.argmax(1) == h.argmax(1)))
+    row = {"layer": head.name, "activation": head.get_config()["activation"], "decision_agreement": decision,
+           "max_abs_diff": float(np.abs(k - h).max()), "source": "hls4ml lookup tables (not bit-exact)"}
+    logits = traced_outputs(compiled, x)[logits_layer.name].reshape(len(x), -1)
+    return row, np.asarray(logits, np.float64)
+
+
+def _cause(res, prepared):
+    """None when bit-exact; 'keras-float32' when the first diverging layer is one whose exactness rests on
+    Keras' float32 arithmetic (prepared.caveats); else 'firmware' (an l1cnn or hls4ml defect)."""
+    if not res["n_mismatched"]:
+        return None
+    return "keras-float32" if res.get("first_mismatch_layer") in prepared.caveats else "firmware"
 
 
 def check_project(model, project_dir, x, hls, exact: bool, max_traced=MAX_TRACED_SAMPLES):
@@ -73,3 +113,34 @@ def _traceable(model, exact, hls, output_dir):
         compiled = to_hls(prepared, hls, output_dir)
         compiled.compile()
     return prepared, compiled
+
+
+MAX_PROFILED_SAMPLES = 2000  # samples traced to count each float32-dependent layer's own differences
+
+
+def float32_layers(compiled, prepared, x) -> list:
+    """For each layer whose exactness rests on Keras' float32 arithmetic: why, and on how many of its
+    values Keras' own computation (on the firmware's input to that layer) differs from the firmware's."""
+    x = x[:MAX_PROFILED_SAMPLES]
+    own = layer_own_differences(compiled, prepared.model, x, list(prepared.caveats))
+    return [{"layer": name, "reason": reason, "n_samples_traced": len(x), **own.get(name, {})}
+            for name, reason in prepared.caveats.items()]
+
+
+def default_conversion(model, x, hls) -> dict:
+    """What hls4ml's own default conversion gives on the same inputs, for comparison: the user's
+    model without its head, `config_from_keras_model(granularity='name')` with ap_fixed<16,6>
+    defaults (as hls4ml's tutorials do), compiled and C-simulated; compared with Keras' logits."""
+    import hls4ml
+
+    reference = strip_head(model)
+    y_keras = keras_logits(reference, x)
+    with tempfile.TemporaryDirectory(prefix="l1cnn-default-") as tmp, quiet():
+        cfg = hls4ml.utils.config_from_keras_model(reference, granularity="name", backend=hls.backend,
+                                                   default_precision="ap_fixed<16,6>")
+        hls_model = hls4ml.converters.convert_from_keras_model(
+            reference, hls_config=cfg, output_dir=str(Path(tmp) / "prj"), backend=hls.backend, part=hls.part,
+            io_type=hls.io_type, clock_period=hls.clock_period_ns)
+        hls_model.compile()
+        y_hls = predict(hls_model, x)
+    return agreement(y_keras, y_hls)

@@ -21,7 +21,7 @@ from hls.settings import HlsSettings
 FLOAT_DEFAULT_PRECISION = "ap_fixed<16,6>"
 PROJECT_NAME = "myproject"
 SETTINGS_FILE = "l1cnn_hls_settings.json"
-CONV_TYPES = ("Conv2D", "QConv2D")
+CONV_TYPES = ("Conv1D", "QConv1D", "Conv2D", "QConv2D")
 
 
 def quiet():
@@ -58,7 +58,7 @@ def hls_config(prepared, hls: HlsSettings) -> dict:
         entry["ReuseFactor"] = hls.reuse_factor_of(layer.name)
         if hls.io_type == "io_parallel" and type(layer).__name__ in CONV_TYPES:
             # all output pixels at once (II 1), or in a few partitions when the trigger slot allows an II > 1
-            out_pixels = int(layer.output_shape[1] * layer.output_shape[2])
+            out_pixels = math.prod(int(d) for d in layer.output_shape[1:-1])
             entry["ParallelizationFactor"] = out_pixels // conv_partitions(out_pixels, hls.max_ii_cycles)
     return cfg
 

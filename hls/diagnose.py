@@ -71,3 +71,39 @@ def diagnose_mismatches(compiled, keras_model, y_keras, y_hls, x, layer_types: d
     if not len(bad):
         return None
     return first_divergence(compiled, keras_model, x[bad[:max_samples]], layer_types)
+
+
+def traced_outputs(compiled, x) -> dict:
+    """{layer: (N, ...) float64 outputs} of every traced layer of a compiled project."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        _, trace = compiled.trace(np.ascontiguousarray(x, dtype=np.float32))
+    return {k: np.asarray(v, np.float64) for k, v in trace.items()}
+
+
+def layer_own_differences(compiled, keras_model, x, names) -> dict:
+    """{layer: counts} where each named Keras layer, fed the firmware's own (traced) input to it, gives
+    values other than the firmware's: the differences that layer's arithmetic makes by itself, not
+    ones inherited from upstream. A layer whose input is not traced (the model input, or a removed
+    Flatten) reads the nearest traced layer before it, reshaped; the model input is x itself."""
+    trace = traced_outputs(compiled, x)
+    layers = [l for l in keras_model.layers if type(l).__name__ != "InputLayer"]
+    out = {}
+    for i, layer in enumerate(layers):
+        if layer.name not in names or layer.name not in trace:
+            continue
+        prev = next((trace[l.name] for l in reversed(layers[:i]) if l.name in trace), x)
+        inp = np.asarray(prev, np.float32).reshape((len(x),) + tuple(layer.input_shape[1:]))
+        ref = np.asarray(layer(inp, training=False), np.float64)
+        got = np.asarray(trace[layer.name], np.float64).reshape(ref.shape)
+        differ = got != ref
+        lsb, _ = _lsb_and_range(_result_type(compiled, layer.name))
+        out[layer.name] = {"n_values": int(differ.size), "n_values_differing": int(differ.sum()),
+                           "n_samples_with_difference": int(np.any(differ.reshape(len(x), -1), axis=1).sum()),
+                           "max_abs_diff": float(np.abs(got - ref).max()) if differ.size else 0.0,
+                           "lsb": lsb}
+    return out
+
+
+def _result_type(compiled, name):
+    layer = next((l for l in compiled.get_layers() if l.name == name), None)
+    return str(layer.get_output_variable().type.precision) if layer is not None else ""

@@ -293,6 +293,25 @@ def _pooling(layer, ctx):
     return row
 
 
+def _global_pooling(layer, ctx):
+    """nnet_pooling(_stream).h global pooling: an adder (average) or comparator (max) tree per channel over
+    all input pixels; an average over a count that is not a power of two divides by a constant."""
+    bits, n_filt = _bits(layer.get_input_variable()), int(layer.get_attr("n_filt"))
+    n = _pixels(layer, "in")
+    average = str(layer.get_attr("pool_op") or "max").lower() != "max"
+    per_bit = ADDER_LUT_PER_BIT if average else POOL_LUT_PER_BIT
+    lut = per_bit * bits * (n - 1)
+    if average and n & (n - 1):
+        ctx["assumptions"].append(f"{layer.name}: division by {n} costed as one constant multiplier per channel")
+        lut += VAR_MULT_LUT_PER_BIT2 * bits * bits / 2
+    depth = ACT_DEPTH + _compute_cycles(n, ctx["fam"])
+    if ctx["io_type"] == "io_stream":  # one pixel a clock into per-channel accumulators
+        lat = _loop(n, ACT_DEPTH) + depth
+        return {"dsp": 0, "lut": n_filt * per_bit * bits, "ff": n_filt * bits, "latency_cycles": lat,
+                "ii_cycles": lat}
+    return {"dsp": 0, "lut": lut * n_filt, "ff": 0, "latency_cycles": depth, "ii_cycles": 1}
+
+
 def _softmax(layer, ctx):  # nnet_activation(_stream).h: exp and 1/sum tables, a product per output
     n, fam = int(layer.get_output_variable().shape[-1]), ctx["fam"]
     bram = sum(math.ceil(_table_bits(layer, k) / BRAM18_BITS) for k in ("exp_table_t", "inv_table_t"))
@@ -318,7 +337,8 @@ _HANDLERS = {
     "Dense": _dense, "Conv1D": _conv, "Conv2D": _conv, "Conv2DBatchnorm": _conv, "PointwiseConv1D": _conv,
     "PointwiseConv2D": _conv, "BatchNormalization": _batchnorm, "Activation": _activation, "ReLU": _activation,
     "Softmax": _softmax, "Pooling1D": _pooling, "Pooling2D": _pooling, "Input": _free, "Reshape": _free,
-    "ZeroPadding1D": _padding, "ZeroPadding2D": _padding}
+    "ZeroPadding1D": _padding, "ZeroPadding2D": _padding, "GlobalPooling1D": _global_pooling,
+    "GlobalPooling2D": _global_pooling}
 
 
 def _fifo(var):

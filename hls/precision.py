@@ -9,7 +9,14 @@ output format). Rules (one place for them):
   and smallest value the layer can produce with its actual quantized weights
   and the range of its input, with all fractional bits of input x weight and
   of the bias, so nothing overflows or truncates where QKeras does not;
-- pooling keeps its input type (max) or widens it exactly (average).
+- pooling keeps its input type (max) or widens it exactly (average, global average);
+  padding, reshaping and ReLU keep it;
+- float arithmetic (float weights or batch-norm scales, a mean over a count that is not a power
+  of two, a sum wider than float32's 24 bits) is realized exactly in fixed point where it fits
+  (the firmware then computes the real-number result) and the layer gets a *caveat*: Keras
+  computes it in float32, whose rounding may differ, so its exactness is measured, not guaranteed.
+  Values too fine to carry on (a float layer feeding a float layer) are rounded to
+  FLOAT_STANDIN_BITS significant bits, about float32's precision.
 Found by tracing, hls4ml's defaults break this: an unsigned quantized_bits input
 becomes fixed<W,I+1> (one fractional bit lost) and accumulators default to
 fixed<16,6>.
@@ -17,11 +24,12 @@ The rules read a model already made exact by hls/transforms.py (hls/prepare.py c
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from common.errors import L1CNNError
-from quantize.formats import FLOAT32_EXACT_BITS, FixedFormat, FormatError, exact_format
+from quantize.formats import FLOAT32_EXACT_BITS, FixedFormat, FormatError, exact_format, float32_format
 
 
 class UnsupportedLayer(L1CNNError, ValueError):
@@ -72,6 +80,13 @@ def _affine_range(w, b, x_fmt: FixedFormat):
     return float(lo.min()), float(hi.max())
 
 
+HEADS = ("softmax", "sigmoid")  # a final head kept with --keep-head is typed by hls4ml's defaults
+FLOAT_WEIGHT_MAX_BITS = 32   # float32 weights held exactly up to this width, else rounded to it
+EXACT_RESULT_MAX_BITS = 48   # exact results wider than this (float layers in a row) are rounded ...
+FLOAT_STANDIN_BITS = 28      # ... to this many bits: float32's 24 significant bits and 4 guard bits
+MEAN_EXTRA_BITS = 24         # fractional bits added to a mean over a count that is not a power of two
+
+
 def check_chain(layers):
     for prev, layer in zip(layers, layers[1:]):
         if layer.input is not prev.output:
@@ -89,13 +104,46 @@ def input_format(keras_model) -> FixedFormat:
 
 
 # ---- the rules, one per Keras layer type ------------------------------------------------------------
+# rule(layer, input format, caveats) -> (types, output format); a rule whose layer's exactness rests on
+# Keras' float32 arithmetic records why in caveats[layer name].
 
-def _quantizer_activation(layer, fmt):
+def _quantizer_activation(layer, fmt, caveats):
+    if getattr(layer.quantizer, "__name__", None) == "relu":  # QActivation("relu"): a float ReLU
+        return _relu(layer, fmt)
     out = format_of_quantizer(layer.quantizer, layer.name)
     return {layer.name: {"result": out.hls_type(rounding=True)}}, out
 
 
-def _affine(layer, fmt):
+def _weights(layer, which, caveats):
+    """(values, format) of a layer's kernel or bias as the firmware holds it."""
+    q = getattr(layer, f"{which}_quantizer_internal", None)
+    raw = getattr(layer, which)
+    if q is not None and not _float_scaled(q):
+        return np.asarray(q(raw), np.float64), format_of_quantizer(q, layer.name)
+    if q is not None:  # alpha='auto': QKeras multiplies the quantized values by a float32 scale per channel
+        caveats.setdefault(layer.name, f"quantized_bits alpha={q.alpha!r} scales the {which} by float32 factors")
+    values = np.asarray(raw if q is None else q(raw), np.float32).astype(np.float64)
+    fmt, exact = float32_format(values, FLOAT_WEIGHT_MAX_BITS)
+    note = "held exactly" if exact else f"rounded to {fmt}"
+    caveats.setdefault(layer.name, f"float32 {which} ({note}): Keras rounds every product and sum to float32")
+    return fmt.quantize(values), fmt
+
+
+def _float_scaled(q) -> bool:
+    """quantized_bits with a float (not power-of-two: hls/transforms.py re-quantizes those) alpha."""
+    return type(q).__name__ == "quantized_bits" and q.alpha not in (None, 1, 1.0)
+
+
+def _settle(name, acc: FixedFormat, caveats):
+    """The result format of an exact accumulator: itself, or rounded when float layers made it too wide."""
+    if acc.width <= EXACT_RESULT_MAX_BITS:
+        return acc
+    caveats.setdefault(name, "float arithmetic")
+    caveats[name] += f"; result rounded from {acc.width} to {FLOAT_STANDIN_BITS} bits"
+    return FixedFormat(FLOAT_STANDIN_BITS, acc.integer, acc.signed)
+
+
+def _affine(layer, fmt, caveats):
     name = layer.name
     cfg = layer.get_config()
     if cfg.get("activation") not in (None, "linear"):
@@ -103,98 +151,150 @@ def _affine(layer, fmt):
     if any(d != 1 for d in np.ravel(cfg.get("dilation_rate", 1))):
         raise UnsupportedLayer(f"layer '{name}' is a dilated convolution, which hls4ml does not implement; "
                                f"use dilation_rate=1")
-    wq, bq = layer.kernel_quantizer_internal, layer.bias_quantizer_internal
-    if wq is None or (layer.use_bias and bq is None):
-        raise UnsupportedLayer(f"layer '{name}' has float32 {'weights' if wq is None else 'biases'} (no quantizer), "
-                               f"which no fixed-point type holds exactly; give it quantized_bits(alpha=1)")
-    w_fmt = format_of_quantizer(wq, name)
-    b_fmt = format_of_quantizer(bq, name) if layer.use_bias else None
-    w = np.asarray(wq(layer.kernel), dtype=np.float64)
-    b = np.asarray(bq(layer.bias), dtype=np.float64) if layer.use_bias else np.zeros(w.shape[-1])
+    w, w_fmt = _weights(layer, "kernel", caveats)
+    b, b_fmt = _weights(layer, "bias", caveats) if layer.use_bias else (np.zeros(w.shape[-1]), None)
     frac = max(fmt.fractional + w_fmt.fractional, b_fmt.fractional if b_fmt else -64)
     try:
         acc = exact_format(*_affine_range(w, b, fmt), frac)
-    except FormatError:  # wider than any fixed-point type: far beyond float32, too
-        acc = None
-    if acc is None or acc.width > FLOAT32_EXACT_BITS:
-        raise UnsupportedLayer(f"layer '{name}' needs a {acc.width if acc else '>64'}-bit exact accumulator, which QKeras' "
-                               f"float32 arithmetic cannot hold; narrow its input or weight formats")
-    types = {"weight": w_fmt.hls_type(), "accum": acc.hls_type(), "result": acc.hls_type()}
+    except FormatError:  # wider than any fixed-point type: the inputs or weights are absurdly wide
+        raise UnsupportedLayer(f"layer '{name}' needs an accumulator wider than 64 bits; narrow its input or "
+                               f"weight formats") from None
+    if acc.width > FLOAT32_EXACT_BITS and name not in caveats:
+        caveats[name] = (f"its exact sums need {acc.width} bits, more than float32's {FLOAT32_EXACT_BITS}: Keras "
+                         f"may round them")
+    out = _settle(name, acc, caveats)
+    types = {"weight": w_fmt.hls_type(rounding=True), "accum": acc.hls_type(), "result": out.hls_type(rounding=True)}
     if b_fmt:
-        types["bias"] = b_fmt.hls_type()
+        types["bias"] = b_fmt.hls_type(rounding=True)
     # hls4ml appends a linear activation '<name>_linear' that would re-type the result.
-    return {name: types, f"{name}_linear": {"result": acc.hls_type()}}, acc
+    return {name: types, f"{name}_linear": {"result": out.hls_type()}}, out
 
 
-def _max_pool(layer, fmt):
+def _max_pool(layer, fmt, caveats):
     return {layer.name: {"accum": fmt.hls_type(), "result": fmt.hls_type()}}, fmt
 
 
-def _average_pool(layer, fmt):
-    n = int(np.prod(layer.pool_size))
+def _mean(layer, fmt, n, caveats):
+    """Types of a mean over n values: hls4ml sums into accum_t and divides there (`y /= n`), keeping
+    accum_t's fractional bits: log2(n) more integer bits for the sum and, for n = 2^k, k more fractional
+    bits make the mean exact; any other n has no finite binary mean and gets MEAN_EXTRA_BITS."""
+    k = math.ceil(math.log2(n)) if n > 1 else 0
+    extra = k if n & (n - 1) == 0 else MEAN_EXTRA_BITS
     if n & (n - 1):
-        raise UnsupportedLayer(f"layer '{layer.name}': average pooling over {n} values is not a power of two, "
-                               f"so its mean is not exact in fixed point; use a 2x2 or 4x4 pool")
-    k = int(math.log2(n))
-    # hls4ml sums into accum_t and divides there (`y /= length`): it needs k more
-    # integer bits for the sum and k more fractional bits for the exact mean.
-    acc = FixedFormat(fmt.width + 2 * k, fmt.integer + k, fmt.signed)
-    out = FixedFormat(fmt.width + k, fmt.integer, fmt.signed)
+        caveats[layer.name] = (f"a mean over {n} values (not a power of two) has no exact binary value: the "
+                               f"firmware truncates it at 2^-{fmt.fractional + extra}, Keras rounds it to float32")
+    acc = FixedFormat(fmt.width + k + extra, fmt.integer + k, fmt.signed)
+    out = FixedFormat(fmt.width + extra, fmt.integer, fmt.signed)
     return {layer.name: {"accum": acc.hls_type(), "result": out.hls_type()}}, out
 
 
-def _flatten(layer, fmt):
+def _average_pool(layer, fmt, caveats):
+    if getattr(layer, "padding", "valid") != "valid":
+        raise UnsupportedLayer(f"layer '{layer.name}': average pooling with padding='same' divides edge windows by "
+                               f"their own size, which hls4ml rescales inexactly; use padding='valid'")
+    return _mean(layer, fmt, int(np.prod(layer.pool_size)), caveats)
+
+
+def _global_average_pool(layer, fmt, caveats):
+    return _mean(layer, fmt, int(np.prod(layer.input_shape[1:-1])), caveats)
+
+
+def _passthrough(layer, fmt, caveats=None):
     return {layer.name: {"result": fmt.hls_type()}}, fmt
 
 
-def _float_batchnorm(layer, fmt):
-    raise UnsupportedLayer(f"layer '{layer.name}' ({type(layer).__name__}) scales by gamma/sqrt(var+eps) in float32, "
-                           f"which no fixed-point type reproduces exactly; use QConv2DBatchnorm (folded into "
-                           f"quantized weights during training), which l1cnn supports")
+def _relu(layer, fmt, caveats=None):
+    return {layer.name: {"result": fmt.hls_type()}}, fmt
 
 
-def _activation(layer, fmt):
-    if layer.get_config()["activation"] == "softmax":
-        raise UnsupportedLayer(f"layer '{layer.name}' is a softmax: hls4ml computes it with lookup tables, so it "
-                               f"cannot be bit-exact; end the model with the logits (train with from_logits=True)")
-    raise UnsupportedLayer(f"layer '{layer.name}' is a float activation "
-                           f"'{layer.get_config()['activation']}'; use QActivation(quantized_relu(bits, integer))")
+def _float_batchnorm(layer, fmt, caveats):
+    """y = x * scale + offset in the firmware, with scale and offset held exactly (or rounded)."""
+    import tensorflow as tf
+
+    gamma = layer.gamma if layer.scale else tf.ones_like(layer.moving_variance)
+    inv = np.asarray(tf.math.rsqrt(layer.moving_variance + layer.epsilon) * gamma, np.float64)
+    beta = np.asarray(layer.beta, np.float64) if layer.center else np.zeros_like(inv)
+    offset = beta - np.asarray(layer.moving_mean, np.float64) * inv
+    s_fmt, s_exact = float32_format(inv, FLOAT_WEIGHT_MAX_BITS)
+    b_fmt, b_exact = float32_format(offset, FLOAT_WEIGHT_MAX_BITS)
+    caveats[layer.name] = ("float BatchNormalization: Keras computes x * gamma/sqrt(var + eps) + offset in "
+                           "float32" + ("" if s_exact and b_exact else "; scale/offset rounded to "
+                                        f"{s_fmt}/{b_fmt}"))
+    s, o = s_fmt.quantize(inv), b_fmt.quantize(offset)
+    hi = np.maximum(s * fmt.max, s * fmt.min) + o
+    lo = np.minimum(s * fmt.max, s * fmt.min) + o
+    acc = exact_format(float(lo.min()), float(hi.max()), max(fmt.fractional + s_fmt.fractional, b_fmt.fractional))
+    out = _settle(layer.name, acc, caveats)
+    return {layer.name: {"scale": s_fmt.hls_type(rounding=True), "bias": b_fmt.hls_type(rounding=True),
+                         "result": out.hls_type(rounding=True)}}, out
+
+
+def _activation(layer, fmt, caveats):
+    act = layer.get_config()["activation"]
+    if act == "relu":
+        return _relu(layer, fmt)
+    if act in ("softmax", "sigmoid"):
+        raise UnsupportedLayer(f"layer '{layer.name}' is a {act} inside the model: hls4ml computes it with lookup "
+                               f"tables, so it cannot be bit-exact; only a final softmax/sigmoid head is handled")
+    raise UnsupportedLayer(f"layer '{layer.name}' is a float activation '{act}', which hls4ml approximates with "
+                           f"lookup tables; use QActivation(quantized_relu(bits, integer)) or 'relu'")
 
 
 RULES = {
     "QActivation": _quantizer_activation,
+    "Activation": _activation,
+    "ReLU": _relu,
+    "QConv1D": _affine,
     "QConv2D": _affine,
     "QDense": _affine,
+    "Conv1D": _affine,
+    "Conv2D": _affine,
+    "Dense": _affine,
+    "MaxPooling1D": _max_pool,
     "MaxPooling2D": _max_pool,
+    "AveragePooling1D": _average_pool,
     "AveragePooling2D": _average_pool,
-    "Flatten": _flatten,
-}
-REFUSALS = {  # layer types refused with their own reason (and how to change the model)
+    "GlobalMaxPooling1D": _max_pool,
+    "GlobalMaxPooling2D": _max_pool,
+    "GlobalAveragePooling1D": _global_average_pool,
+    "GlobalAveragePooling2D": _global_average_pool,
+    "Flatten": _passthrough,
+    "Reshape": _passthrough,
+    "ZeroPadding1D": _passthrough,
+    "ZeroPadding2D": _passthrough,
     "BatchNormalization": _float_batchnorm,
-    "QBatchNormalization": _float_batchnorm,
-    "Activation": _activation,
 }
+REFUSALS = {}  # layer types refused with their own reason (and how to change the model)
 
 
-def derive(keras_model) -> dict:
-    """{hls4ml layer name: {'result': type, ...}} for a sequential QKeras CNN made exact by
-    hls/transforms.py; raises UnsupportedLayer naming the first layer no rule covers.
+@dataclass(frozen=True)
+class Derivation:
+    types: dict     # {hls4ml layer name: {type name: type}}
+    caveats: dict   # {layer name: why its exactness rests on Keras' float32 arithmetic}; empty = guaranteed
+
+
+def derive(keras_model) -> Derivation:
+    """Every layer's type for a sequential CNN made exact by hls/transforms.py; raises UnsupportedLayer
+    naming the first layer no rule covers.
 
     The input layer gets the first quantizer's format with rounding, so a float input is
     rounded once, exactly as the QKeras quantizer rounds it.
     """
     check_chain(keras_model.layers)
     fmt = input_format(keras_model)
-    types = {}
+    types, caveats = {}, {}
+    last = keras_model.layers[-1]
     for layer in keras_model.layers:
         kind = type(layer).__name__
         if kind == "InputLayer":
             types[layer.name] = {"result": fmt.hls_type(rounding=True)}
             continue
+        if layer is last and kind == "Activation" and layer.get_config()["activation"] in HEADS:
+            continue  # a kept head (--keep-head): hls4ml's lookup tables, compared apart from the logits
         rule = RULES.get(kind) or REFUSALS.get(kind)
         if rule is None:
             raise UnsupportedLayer(f"layer '{layer.name}' of type {kind} is not supported; supported: "
                                    f"{', '.join(RULES)}")
-        layer_types, fmt = rule(layer, fmt)
+        layer_types, fmt = rule(layer, fmt, caveats)
         types.update(layer_types)
-    return types
+    return Derivation(types, caveats)

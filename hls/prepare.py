@@ -2,14 +2,15 @@
 
 It applies the named transformations of hls/transforms.py (each outputs the same bits) and
 then derives every layer's exact type with the rules of hls/precision.py. The float baseline
-is prepared without either: hls4ml's default types, the reference savings are measured against.
+is prepared without the rules: hls4ml's default types, the reference savings are measured against.
+By default a softmax/sigmoid head is removed (strip_head): firmware and reference end at the logits.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from common.errors import L1CNNError
 from hls import precision
-from hls.transforms import UnsupportedTransform, declare_input, exact_equivalent
+from hls.transforms import UnsupportedTransform, declare_input, exact_equivalent, head_of, strip_head
 
 NOT_EXACT = (precision.UnsupportedLayer, UnsupportedTransform)  # what the exact rules refuse, with a reason
 
@@ -23,9 +24,17 @@ class Prepared:
     model: object          # the Keras model hls4ml converts (exact-equivalent of the user's model)
     exact: bool            # typed by l1cnn's exact rules (True) or hls4ml's defaults (False)
     types: dict            # {hls4ml layer name: {type name: type}}; empty when not exact
+    reference: object = None  # the user's model as the firmware's outputs are compared with (logits)
+    caveats: dict = field(default_factory=dict)  # {layer: why its exactness rests on Keras' float32}
+    head: str | None = None   # the softmax/sigmoid head removed (None: none, or kept)
+
+    @property
+    def guaranteed(self) -> bool:
+        """Bit-exact on every input by construction (exact types, no float32-dependent layer)."""
+        return self.exact and not self.caveats
 
 
-def prepare(model, exact: bool = True, input_format=None) -> Prepared:
+def prepare(model, exact: bool = True, input_format=None, keep_head: bool = False) -> Prepared:
     """Raises precision.UnsupportedLayer (or transforms.UnsupportedTransform) naming the fix.
 
     `input_format` (a quantize.formats.FixedFormat) declares the input of a model without an input
@@ -37,16 +46,19 @@ def prepare(model, exact: bool = True, input_format=None) -> Prepared:
         if precision.has_input_quantizer(model):
             raise InputFormatConflict(f"the model already declares its input format "
                                       f"({precision.input_format(model)}); drop --input-format")
-        model = declare_input(model, input_format)
+    head = None if keep_head else head_of(model)
+    reference = model if keep_head else strip_head(model)
+    firmware = reference if input_format is None else declare_input(reference, input_format)
     if not exact:
         try:
-            model = exact_equivalent(model)
+            firmware = exact_equivalent(firmware)
         except UnsupportedTransform:
             pass
-        return Prepared(model, False, {})
-    precision.check_chain(model.layers)
-    model = exact_equivalent(model)
-    return Prepared(model, True, precision.derive(model))
+        return Prepared(firmware, False, {}, reference, {}, head)
+    precision.check_chain(firmware.layers)
+    firmware = exact_equivalent(firmware)
+    derived = precision.derive(firmware)
+    return Prepared(firmware, True, derived.types, reference, derived.caveats, head)
 
 
 def prepare_if_exact(model, input_format=None) -> Prepared:

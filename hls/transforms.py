@@ -9,6 +9,15 @@ fold_batchnorm: QKeras' QConv2DBatchnorm (and QDenseBatchnorm) computes, at infe
   their own grid).
 explicit_input: a Sequential model built without an InputLayer gets one, which carries the
   firmware input's exact type (Keras lists no InputLayer in a Sequential model's layers).
+remove_noops: Dropout (and the other training-only noise layers) and Activation("linear") do nothing
+  at inference; they are dropped so hls4ml sees no layer it would type.
+split_activations: an activation fused into a conv/dense layer (activation="relu" or a quantizer
+  string) becomes its own Activation/QActivation after the layer, applied to the same float32
+  tensor, so the layer's accumulator gets its exact type and the activation its own rule.
+drop_redundant_relu: a float ReLU directly before a plain quantized_relu changes nothing
+  (quantized_relu already maps every negative value to 0).
+strip_head: a softmax/sigmoid head is monotone, so the logits decide the same way; by default the
+  firmware ends at the logits (`logits_model` cuts the user's own model the same way for Keras).
 requantize_po2: quantized_bits(alpha='auto_po2') scales each output channel by a power
   of two, so every effective weight is a multiple of some 2^-f: the layer gets an alpha=1
   quantizer in the narrowest format that holds all of them exactly (hls4ml would insert
@@ -23,6 +32,11 @@ from common.errors import L1CNNError
 from quantize.formats import exact_grid_format
 
 FOLDED = {"QConv2DBatchnorm": "conv", "QDenseBatchnorm": "dense"}  # batch-norm-folding layer -> plain kind
+NOOPS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+         "AlphaDropout", "ActivityRegularization")  # training-only layers: identity at inference
+AFFINE = ("Conv1D", "Conv2D", "Dense", "QConv1D", "QConv2D", "QDense", "DepthwiseConv2D", "QDepthwiseConv2D",
+          "SeparableConv1D", "SeparableConv2D", "QSeparableConv1D", "QSeparableConv2D", *FOLDED)
+HEADS = ("softmax", "sigmoid")  # monotone output activations: a decision on the logits is the same decision
 
 
 class UnsupportedTransform(L1CNNError, ValueError):
@@ -30,8 +44,8 @@ class UnsupportedTransform(L1CNNError, ValueError):
 
 
 def _rebuild(model, replace, head=None):
-    """The model with layer -> replace(layer) (a (new layer, weights) pair, or None to keep a copy),
-    and `head` (a layer) inserted right after the input when given.
+    """The model with layer -> replace(layer) (a list of (new layer, weights) pairs, empty to drop the
+    layer, or None to keep a copy), and `head` (a layer) inserted right after the input when given.
 
     A Sequential model built without an InputLayer has none in model.layers: every layer is kept.
     """
@@ -46,14 +60,19 @@ def _rebuild(model, replace, head=None):
         x = head(x)
     pending = []
     for layer in model.layers[1 if has_input else 0:]:
-        new = replace(layer) or (layer.__class__.from_config(layer.get_config()), layer.get_weights())
-        x = new[0](x)
-        pending.append(new)
+        new = replace(layer)
+        for new_layer, weights in ([_copy(layer)] if new is None else new):
+            x = new_layer(x)
+            pending.append((new_layer, weights))
     out = tf.keras.Model(inp, x, name=model.name)
     for layer, weights in pending:
         if weights:
             layer.set_weights(weights)
     return out
+
+
+def _copy(layer, **changes):
+    return layer.__class__.from_config({**layer.get_config(), **changes}), layer.get_weights()
 
 
 def _plain(cls, config, **changes):
@@ -81,12 +100,10 @@ def _fold(layer):
     if kind not in FOLDED:
         return None
     kq, bq = _quantizers(layer, kind)
-    if layer.get_config().get("activation") not in (None, "linear"):
-        raise UnsupportedTransform(f"layer '{layer.name}' has a fused activation; use a separate QActivation")
     kernel, bias = layer.get_folded_weights()
     plain = _plain(QConv2D if FOLDED[kind] == "conv" else QDense, layer.get_config(),
                    kernel_quantizer=kq, bias_quantizer=bq, use_bias=True)
-    return plain, [np.asarray(kq(kernel)), np.asarray(bq(bias))]
+    return [(plain, [np.asarray(kq(kernel)), np.asarray(bq(bias))])]
 
 
 def _po2(q):
@@ -109,7 +126,7 @@ def _requantize(layer):
         quantizers.append(fmt.qkeras_bits())
     new = _plain(QConv2D if kind == "QConv2D" else QDense, layer.get_config(), kernel_quantizer=quantizers[0],
                  bias_quantizer=quantizers[1] if layer.use_bias else None)
-    return new, weights
+    return [(new, weights)]
 
 
 def explicit_input(model):
@@ -117,6 +134,95 @@ def explicit_input(model):
     if model.layers and type(model.layers[0]).__name__ == "InputLayer":
         return model
     return _rebuild(model, lambda layer: None)
+
+
+def _activation_name(layer):
+    """'relu', 'softmax', 'linear', ... for a Keras activation; the quantizer's text (e.g.
+    'quantized_relu(6,0)') for a QKeras quantizer used as an activation; None for none."""
+    act = layer.get_config().get("activation")
+    if act is None or isinstance(act, str):
+        return act
+    fn = getattr(layer, "activation", None)
+    return str(fn) if _is_quantizer(fn) else tf.keras.activations.serialize(fn)
+
+
+def _is_quantizer(fn) -> bool:
+    from qkeras.quantizers import BaseQuantizer
+
+    return isinstance(fn, BaseQuantizer)
+
+
+def remove_noops(model):
+    def drop(layer):
+        kind = type(layer).__name__
+        return [] if kind in NOOPS or (kind == "Activation" and _activation_name(layer) == "linear") else None
+
+    if not any(drop(l) == [] for l in model.layers):
+        return model
+    return _rebuild(model, drop)
+
+
+def _fused(layer):
+    return type(layer).__name__ in AFFINE and _activation_name(layer) not in (None, "linear")
+
+
+def split_activations(model):
+    """conv/dense(activation=a) -> conv/dense(linear) + Activation(a) (QActivation(a) for a quantizer)."""
+    from qkeras import QActivation
+
+    def split(layer):
+        if not _fused(layer):
+            return None
+        act, fn = _activation_name(layer), layer.activation
+        separate = (QActivation(fn, name=f"{layer.name}_{act.split('(')[0]}") if _is_quantizer(fn) else
+                    tf.keras.layers.Activation(act, name=f"{layer.name}_{act}"))
+        return [_copy(layer, activation="linear"), (separate, [])]
+
+    if not any(_fused(l) for l in model.layers):
+        return model
+    return _rebuild(model, split)
+
+
+def _is_float_relu(layer):
+    kind = type(layer).__name__
+    return (kind == "Activation" and _activation_name(layer) == "relu") or (
+        kind == "QActivation" and getattr(layer.quantizer, "__name__", None) == "relu")
+
+
+def _is_plain_quantized_relu(layer):
+    q = getattr(layer, "quantizer", None)
+    return type(layer).__name__ == "QActivation" and type(q).__name__ == "quantized_relu" and not (
+        getattr(q, "negative_slope", 0) or getattr(q, "use_sigmoid", 0))
+
+
+def drop_redundant_relu(model):
+    layers = model.layers
+    redundant = {a.name for a, b in zip(layers, layers[1:]) if _is_float_relu(a) and _is_plain_quantized_relu(b)}
+    if not redundant:
+        return model
+    return _rebuild(model, lambda layer: [] if layer.name in redundant else None)
+
+
+def head_of(model):
+    """The name of the model's softmax/sigmoid head ('<layer>' for a fused one), or None."""
+    last = model.layers[-1]
+    act = _activation_name(last) if type(last).__name__ in ("Activation", *AFFINE) else None
+    return last.name if act in HEADS else None
+
+
+def strip_head(model):
+    """The model ending at the logits: a final softmax/sigmoid (separate or fused) is removed."""
+    if head_of(model) is None:
+        return model
+    last = model.layers[-1]
+    if type(last).__name__ == "Activation":
+        return tf.keras.Model(model.inputs, last.input, name=model.name)
+    return _rebuild(model, lambda layer: [_copy(layer, activation="linear")] if layer is last else None)
+
+
+def logits_model(model):
+    """The user's own model ending at the logits (the reference the firmware is compared with)."""
+    return strip_head(model)
 
 
 def declare_input(model, fmt):
@@ -144,7 +250,7 @@ def _requantize_needed(layer):
         _po2(layer.kernel_quantizer_internal) or (layer.use_bias and _po2(layer.bias_quantizer_internal)))
 
 
-TRANSFORMS = (explicit_input, fold_batchnorm, requantize_po2)
+TRANSFORMS = (explicit_input, remove_noops, split_activations, drop_redundant_relu, fold_batchnorm, requantize_po2)
 
 
 def exact_equivalent(model):

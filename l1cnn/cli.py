@@ -7,6 +7,7 @@ disk is touched by a stage that fails (artifacts are written atomically).
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from common.errors import L1CNNError
 from hls.settings import DEFAULTS, IO_TYPES, STRATEGIES
@@ -120,20 +121,30 @@ def build_parser():
     v = sub.add_parser("verify", help="check that any saved QKeras CNN converts to a bit-exact C simulation",
                        description="Convert MODEL_FILE with l1cnn's exact types, compile it, run the C simulation "
                                    "on the inputs and compare with Keras. Exit 0 bit-exact, 1 not, 2 bad input.")
-    v.add_argument("model_file", help="a saved Keras/QKeras model (.h5 or .keras)")
+    v.add_argument("model_file", help="a saved Keras/QKeras model (.h5, .keras, or .json with its weights beside)")
     v.add_argument("--inputs", required=True, help="a .npy array of inputs, shape (N, *model input shape)")
     _hls_flags(v, target=False)
     _input_format_flag(v)
+    v.add_argument("--keep-head", action="store_true",
+                   help="keep a softmax/sigmoid head in the firmware (default: end at the logits and compare them)")
+    v.add_argument("--against-hls4ml-default", action="store_true",
+                   help="also run hls4ml's default conversion on the same inputs and report its agreement")
     v.add_argument("--output-dir", help="keep the generated HLS project here (default: a temporary directory)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     es = sub.add_parser("estimate", help="offline resource/latency estimate of a saved model's hls4ml firmware")
-    es.add_argument("model_file", help="a saved Keras/QKeras model (.h5 or .keras)")
+    es.add_argument("model_file", help="a saved Keras/QKeras model (.h5, .keras, or .json with its weights beside)")
     _hls_flags(es, target=True)
     _input_format_flag(es)
     es.add_argument("--json", action="store_true", help="print one JSON object")
     pr = sub.add_parser("parse-report", help="read Vivado/Vitis HLS and Vivado synthesis reports into one schema")
     pr.add_argument("path", help="an HLS project directory, or a *_csynth.xml, *_csynth.rpt or vivado_synth.rpt file")
     pr.add_argument("--json", action="store_true", help="print one JSON object")
+    x = sub.add_parser("external", help="verify a list of models other people trained, beside hls4ml's default")
+    x.add_argument("list", help="a YAML list of models (see tests/external_models.yaml)")
+    x.add_argument("--root", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" /
+                                         "external_models"), help="the folder the list's paths start from")
+    x.add_argument("--out", default="reports/external_models", help="folder for summary.json and table.md")
+    x.add_argument("--no-default", action="store_true", help="skip hls4ml's default conversion")
     w = sub.add_parser("sweep", help="check the bit-exact property on many random QKeras CNNs (both io types)")
     w.add_argument("--n-models", type=_positive_int, default=50)
     w.add_argument("--first-seed", type=_positive_int, default=1)
@@ -156,6 +167,10 @@ def run(argv) -> int:
         from l1cnn.commands.parse_report import main as parse_report_main
 
         return parse_report_main(args)
+    if args.command == "external":
+        from l1cnn.commands.external import main as external_main
+
+        return external_main(args)
     if args.command == "sweep":
         from l1cnn.commands.sweep import main as sweep_main
 

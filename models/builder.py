@@ -67,6 +67,17 @@ def _check_pool(c, a, path):
     return {"size": c.integer(a, "size", path, 1, 8)}
 
 
+def _check_zeropad(c, a, path):
+    return {"size": c.integer(a, "size", path, 1, 8, default=1)}
+
+
+def _check_dropout(c, a, path):
+    rate = c.get(a, "rate", path, default=0.25)
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate < 1:
+        c.fail(where(path, "rate"), f"must be a number in [0, 1), got {rate!r}")
+    return {"rate": float(rate)}
+
+
 def _layers():
     import tensorflow as tf
 
@@ -82,6 +93,25 @@ def _conv(x, a, name, q):
         return layers.Conv2D(**common)(x)
     w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
     return QConv2D(kernel_quantizer=w.qkeras_bits(), bias_quantizer=b.qkeras_bits(), **common)(x)
+
+
+def _conv1d(x, a, name, q):
+    from qkeras import QConv1D
+
+    layers = _layers()
+    common = dict(filters=a["filters"], kernel_size=a["kernel"], strides=a["strides"], padding=a["padding"], name=name)
+    if not q:
+        return layers.Conv1D(**common)(x)
+    w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
+    return QConv1D(kernel_quantizer=w.qkeras_bits(), bias_quantizer=b.qkeras_bits(), **common)(x)
+
+
+def _by_rank(one_d, two_d):
+    """A layer whose 1D or 2D Keras form follows the tensor it is applied to (sequence or image)."""
+    def build(x, a, name, q):
+        cls = getattr(_layers(), one_d if len(x.shape) == 3 else two_d)
+        return (cls(a["size"], name=name) if "size" in a else cls(name=name))(x)
+    return build
 
 
 def _dense(x, a, name, q):
@@ -107,10 +137,16 @@ LAYER_KINDS = {
     "conv": LayerKind(("filters", "kernel", "strides", "padding", *QUANTIZED_FIELDS), True, _check_conv, _conv),
     "dense": LayerKind(("units", *QUANTIZED_FIELDS), True, _check_dense, _dense),
     "relu": LayerKind(("format",), False, lambda c, a, p: {"format": check_fixed(c, a, "format", p, signed=False)}, _relu),
-    "maxpool": LayerKind(("size",), False, _check_pool,
-                         lambda x, a, name, q: _layers().MaxPooling2D(a["size"], name=name)(x)),
-    "avgpool": LayerKind(("size",), False, _check_pool,
-                         lambda x, a, name, q: _layers().AveragePooling2D(a["size"], name=name)(x)),
+    "conv1d": LayerKind(("filters", "kernel", "strides", "padding", *QUANTIZED_FIELDS), True, _check_conv, _conv1d),
+    "maxpool": LayerKind(("size",), False, _check_pool, _by_rank("MaxPooling1D", "MaxPooling2D")),
+    "avgpool": LayerKind(("size",), False, _check_pool, _by_rank("AveragePooling1D", "AveragePooling2D")),
+    "global_maxpool": LayerKind((), False, lambda c, a, p: {},
+                                _by_rank("GlobalMaxPooling1D", "GlobalMaxPooling2D")),
+    "global_avgpool": LayerKind((), False, lambda c, a, p: {},
+                                _by_rank("GlobalAveragePooling1D", "GlobalAveragePooling2D")),
+    "zeropad": LayerKind(("size",), False, _check_zeropad, _by_rank("ZeroPadding1D", "ZeroPadding2D")),
+    "dropout": LayerKind(("rate",), False, _check_dropout,
+                         lambda x, a, name, q: _layers().Dropout(a["rate"], name=name)(x)),
     "flatten": LayerKind((), False, lambda c, a, p: {}, lambda x, a, name, q: _layers().Flatten(name=name)(x)),
 }
 

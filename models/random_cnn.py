@@ -1,6 +1,9 @@
 """Random sequential QKeras CNNs for property tests of the bit-exact flow.
 
-Each draw varies what can break bit exactness: depth, filters, kernel sizes,
+Each draw varies what can break bit exactness: 2D images or 1D sequences (QConv1D), a declared
+input format instead of an input quantizer, a flat input reshaped into an image, zero padding,
+activations fused into the conv, float BatchNormalization and float ReLU, Dropout, global
+average/max pooling, softmax/sigmoid heads, depth, filters, kernel sizes,
 strides, padding, max/average pooling, weight and activation widths from 2 to
 16 bits, integer bits, signed (quantized_bits) and unsigned (quantized_relu)
 activations, power-of-two weight scales (alpha='auto_po2'), batch norm folded
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
-from qkeras import QActivation, QConv2D, QConv2DBatchnorm, QDense, quantized_bits, quantized_relu
+from qkeras import QActivation, QConv1D, QConv2D, QConv2DBatchnorm, QDense, quantized_bits, quantized_relu
 
 from models.builder import PADDINGS
 from quantize.formats import FixedFormat
@@ -23,7 +26,8 @@ from quantize.formats import FixedFormat
 class Draw:
     model: tf.keras.Model
     description: list
-    inputs: np.ndarray
+    inputs: np.ndarray       # raw: a declared input format still rounds them (as verify does)
+    input_format: FixedFormat | None = None  # declared for a model without an input quantizer
 
 
 def _q_activation(rng, name):
@@ -44,36 +48,82 @@ def _weights(rng):
             f"w<{bits},{integer}>{' po2' if alpha != 1 else ''}")
 
 
-def _build(rng):
-    size, channels = int(rng.integers(6, 15)), int(rng.integers(1, 4))
-    in_bits = int(rng.integers(4, 13))
-    in_signed = bool(rng.random() < 0.3)
-    in_int = int(rng.integers(0, 4))
-    inp = tf.keras.layers.Input((size, size, channels), name="img")
-    in_int = min(in_int, in_bits - 1 - in_signed)
-    x = QActivation(quantized_bits(in_bits, in_int, keep_negative=in_signed, alpha=1), name="in_q")(inp)
-    desc = [f"input {size}x{size}x{channels} {'signed' if in_signed else 'unsigned'} {in_bits} bits"]
-    for i in range(int(rng.integers(1, 4))):
-        k = int(rng.integers(1, 4))
-        stride = int(rng.integers(1, 3))
-        padding = str(rng.choice(list(PADDINGS)))
-        spatial = x.shape[1]
-        if padding == "valid" and spatial < k:
-            padding = "same"
-        wq, bq, wtxt = _weights(rng)
-        filters = int(rng.integers(1, 7))
-        bn = rng.random() < 0.25
-        conv = QConv2DBatchnorm if bn else QConv2D
-        x = conv(filters, k, strides=stride, padding=padding, kernel_quantizer=wq, bias_quantizer=bq,
-                 name=f"conv{i}")(x)
-        act, atxt = _q_activation(rng, f"act{i}")
+def _conv_block(rng, x, i, one_d, desc):
+    """[ZeroPadding] conv [fused activation] [float BN] [float ReLU] QActivation [Dropout] [pool]."""
+    layers = tf.keras.layers
+    if rng.random() < 0.15:
+        pad = int(rng.integers(1, 3))
+        x = (layers.ZeroPadding1D(pad, name=f"pad{i}") if one_d else layers.ZeroPadding2D(pad, name=f"pad{i}"))(x)
+        desc.append(f"zeropad{pad}")
+    k, stride = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+    padding = str(rng.choice(list(PADDINGS)))
+    if padding == "valid" and x.shape[1] < k:
+        padding = "same"
+    wq, bq, wtxt = _weights(rng)
+    filters = int(rng.integers(1, 7))
+    bn = not one_d and rng.random() < 0.2
+    conv = QConv1D if one_d else (QConv2DBatchnorm if bn else QConv2D)
+    fused = str(rng.choice(["linear", "relu", "quantizer"], p=[0.7, 0.15, 0.15]))
+    act, atxt = _q_activation(rng, f"act{i}")
+    activation = {"linear": None, "relu": "relu", "quantizer": str(act.quantizer)}[fused]
+    x = conv(filters, k, strides=stride, padding=padding, kernel_quantizer=wq, bias_quantizer=bq,
+             activation=activation, name=f"conv{i}")(x)
+    text = f"conv{'1d' if one_d else ''}{filters}{'+bn' if bn else ''} k{k} s{stride} {padding} {wtxt}"
+    if fused == "quantizer":
+        desc.append(f"{text} fused {atxt}")
+    else:
+        if rng.random() < 0.1:
+            x = layers.BatchNormalization(name=f"float_bn{i}")(x)
+            text += " + float BN"
+        if fused == "relu":
+            text += " fused relu"
+        elif rng.random() < 0.15:
+            x = layers.Activation("relu", name=f"float_relu{i}")(x)
+            text += " + float relu"
         x = act(x)
-        desc.append(f"conv{filters}{'+bn' if bn else ''} k{k} s{stride} {padding} {wtxt} -> {atxt}")
-        if x.shape[1] >= 2 and rng.random() < 0.5:
-            pool = tf.keras.layers.MaxPooling2D if rng.random() < 0.5 else tf.keras.layers.AveragePooling2D
-            x = pool(2, name=f"pool{i}")(x)
-            desc.append(pool.__name__)
-    x = tf.keras.layers.Flatten(name="flat")(x)
+        desc.append(f"{text} -> {atxt}")
+    if rng.random() < 0.15:
+        x = layers.Dropout(0.25, name=f"drop{i}")(x)
+        desc.append("dropout")
+    if x.shape[1] >= 2 and rng.random() < 0.5:
+        avg = rng.random() < 0.5
+        pool = ((layers.AveragePooling1D if avg else layers.MaxPooling1D) if one_d else
+                (layers.AveragePooling2D if avg else layers.MaxPooling2D))
+        x = pool(2, name=f"pool{i}")(x)
+        desc.append(pool.__name__)
+    return x
+
+
+def _build(rng):
+    """One random architecture: 2D images or 1D sequences, with or without an input quantizer (then
+    the input format is declared), a flat input reshaped into an image, conv blocks, global pooling or
+    Flatten, dense layers, and a softmax/sigmoid head or none."""
+    layers = tf.keras.layers
+    one_d = rng.random() < 0.3
+    size, channels = int(rng.integers(6, 15)), int(rng.integers(1, 4))
+    shape = (size * 2, channels) if one_d else (size, size, channels)
+    in_bits, in_signed, in_int = int(rng.integers(4, 13)), bool(rng.random() < 0.3), int(rng.integers(0, 4))
+    in_int = min(in_int, in_bits - 1 - in_signed)
+    in_fmt = FixedFormat(in_bits, in_int + int(in_signed), in_signed)  # quantized_bits' integer excludes the sign
+    declared = rng.random() < 0.3
+    flat = not one_d and rng.random() < 0.15
+    inp = layers.Input((int(np.prod(shape)),) if flat else shape, name="img")
+    x = inp if declared else QActivation(in_fmt.qkeras_bits(), name="in_q")(inp)
+    desc = [f"input {'x'.join(map(str, shape))} {'signed' if in_signed else 'unsigned'} {in_bits} bits"
+            + (" (declared, no input quantizer)" if declared else "")]
+    if flat:
+        x = layers.Reshape(shape, name="to_image")(x)
+        desc.append("reshape flat -> image")
+    for i in range(int(rng.integers(1, 4))):
+        x = _conv_block(rng, x, i, one_d, desc)
+    if rng.random() < 0.3:
+        avg = rng.random() < 0.5
+        pool = ((layers.GlobalAveragePooling1D if avg else layers.GlobalMaxPooling1D) if one_d else
+                (layers.GlobalAveragePooling2D if avg else layers.GlobalMaxPooling2D))
+        x = pool(name="global_pool")(x)
+        desc.append(pool.__name__)
+    else:
+        x = layers.Flatten(name="flat")(x)
     if rng.random() < 0.6:
         wq, bq, wtxt = _weights(rng)
         units = int(rng.integers(2, 12))
@@ -85,8 +135,11 @@ def _build(rng):
     n_out = int(rng.integers(1, 6))
     x = QDense(n_out, kernel_quantizer=wq, bias_quantizer=bq, name="logits")(x)
     desc.append(f"dense{n_out} {wtxt} (logits)")
-    in_fmt = FixedFormat(in_bits, in_int + int(in_signed), in_signed)  # quantized_bits' integer excludes the sign
-    return tf.keras.Model(inp, x), desc, (size, size, channels), in_fmt
+    if rng.random() < 0.25:
+        head = "sigmoid" if n_out == 1 else "softmax"
+        x = layers.Activation(head, name="head")(x)
+        desc.append(f"{head} head")
+    return tf.keras.Model(inp, x), desc, tuple(inp.shape[1:]), in_fmt, declared
 
 
 def _inputs(rng, shape, n, fmt):
@@ -111,26 +164,32 @@ def _random_value(rng, variable):
 
 
 def draw(seed: int, n_inputs: int = 200, train: bool | None = None, max_tries: int = 50,
-         accept=lambda model: True) -> Draw:
-    """The random CNN of `seed` with inputs; redrawn (deterministically) until `accept(model)`."""
+         accept=lambda model, input_format: True) -> Draw:
+    """The random CNN of `seed` with inputs; redrawn (deterministically) until `accept(model, input_format)`
+    (input_format: the declared one of a model without an input quantizer, else None)."""
     rng = np.random.default_rng(seed)
     for _ in range(max_tries):
         tf.keras.utils.set_random_seed(int(rng.integers(2 ** 31)))
-        model, desc, shape, fmt = _build(rng)
-        if not accept(model):
+        model, desc, shape, fmt, declared = _build(rng)
+        input_format = fmt if declared else None
+        if not accept(model, input_format):
             continue  # e.g. an exact accumulator wider than float32 holds: redraw
         x = _inputs(rng, shape, n_inputs, fmt)
         trained = bool(rng.random() < 0.5) if train is None else train
         if trained:
             y = rng.integers(0, model.output_shape[-1], len(x))
-            model.compile(tf.keras.optimizers.Adam(0.01),
-                          tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            probs = type(model.layers[-1]).__name__ == "Activation"  # a softmax/sigmoid head
+            loss = (tf.keras.losses.BinaryCrossentropy() if model.output_shape[-1] == 1 and probs else
+                    tf.keras.losses.SparseCategoricalCrossentropy(from_logits=not probs))
+            if model.output_shape[-1] == 1 and probs:
+                y = y * 0 + rng.integers(0, 2, len(x))
+            model.compile(tf.keras.optimizers.Adam(0.01), loss)
             model.fit(x, y, epochs=2, batch_size=32, verbose=0)
         else:
             for layer in model.layers:
                 if layer.weights:
                     layer.set_weights([_random_value(rng, v) for v in layer.weights])
-        if not accept(model):  # trained weights change the exact accumulator ranges
+        if not accept(model, input_format):  # trained weights change the exact accumulator ranges
             continue
-        return Draw(model, desc + [f"weights {'trained' if trained else 'random'}"], x)
+        return Draw(model, desc + [f"weights {'trained' if trained else 'random'}"], x, input_format)
     raise RuntimeError(f"no valid random CNN in {max_tries} draws from seed {seed}")

@@ -120,6 +120,26 @@ def exact_grid_format(values) -> FixedFormat:
     return fmt
 
 
+def float32_format(values, max_width: int) -> tuple:
+    """(format, exact) for float32 values (float weights, batch-norm scales): the narrowest signed format
+    holding every one exactly when it has at most `max_width` bits, else a `max_width`-bit one spanning
+    their range, onto which they will be rounded."""
+    v = np.asarray(values, np.float32).astype(np.float64).ravel()
+    nz = v[v != 0]
+    if not len(nz):
+        return FixedFormat(2, 1, True), True
+    mant, exp = np.frexp(nz)  # v = mant * 2**exp, |mant| in [0.5, 1): 24 significant bits
+    ints = np.abs(mant * 2.0 ** 24).astype(np.int64)
+    trailing = np.array([(int(i) & -int(i)).bit_length() - 1 for i in ints])
+    frac = int(np.max(24 - exp - trailing))
+    lo, hi = min(float(v.min()), 0.0), max(float(v.max()), 0.0)
+    exact = exact_format(min(lo, -(2.0 ** -frac)), hi, frac)
+    if exact.width <= max_width:
+        return exact, True
+    integer = exact.integer
+    return FixedFormat(max_width, integer, True), False
+
+
 def covering_format(values, fractional_if_off_grid: int = 8) -> tuple:
     """(format, on_grid): the narrowest format holding every value exactly when the values lie on a
     power-of-two grid (of at most 2^-16), else one spanning their range with `fractional_if_off_grid`

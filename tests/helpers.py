@@ -92,11 +92,12 @@ def break_rule(monkeypatch, layer, lost_bits):
     real = precision.derive
 
     def narrowed(m):
-        types = real(m)
+        derived = real(m)
+        types = derived.types
         acc = FixedFormat.parse(types[layer]["accum"])
         bad = FixedFormat(acc.width - lost_bits, acc.integer - lost_bits, True).hls_type()
         types[layer].update(accum=bad, result=bad)
         types[f"{layer}_linear"]["result"] = bad
-        return types
+        return derived
 
     monkeypatch.setattr(precision, "derive", narrowed)

@@ -18,12 +18,12 @@ from hls.settings import DEFAULTS, IO_TYPES, STRATEGIES
 SWEEP_REUSE_FACTORS = (1, 2, 4)
 
 
-def convertible(model) -> bool:
+def convertible(model, input_format=None) -> bool:
     """Whether l1cnn's exact rules accept the model (random_cnn redraws the ones they refuse)."""
     from hls.prepare import NOT_EXACT, prepare
 
     try:
-        prepare(model)
+        prepare(model, input_format=input_format)
         return True
     except NOT_EXACT:
         return False
@@ -40,7 +40,8 @@ def check(seed: int) -> list[dict]:
     from models.random_cnn import draw
 
     d = draw(seed, accept=convertible)
-    prepared = prepare(d.model)
+    prepared = prepare(d.model, input_format=d.input_format)
+    x = d.inputs if d.input_format is None else d.input_format.quantize(d.inputs).astype(np.float32)
     rng = np.random.default_rng([seed, 0x11])
     rows = []
     for io_type in IO_TYPES:
@@ -51,7 +52,7 @@ def check(seed: int) -> list[dict]:
         while True:  # a reuse factor hls4ml cannot build for some layer is refused: try the next lower one
             hls = DEFAULTS.with_(io_type=io_type, strategy=strategy, reuse_factor=rf)
             try:
-                res = check_model(d.model, d.inputs, hls, max_traced=32, prepared=prepared)
+                res = check_model(d.model, x, hls, max_traced=32, prepared=prepared)
                 break
             except UnsupportedLayer as e:
                 refused.append({"reuse_factor": rf, "reason": str(e)})

@@ -38,29 +38,38 @@ def load_inputs(path, model) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def verify(model_path, inputs_path, hls, output_dir=None, input_format=None) -> dict:
-    """The shared bit-exact check (hls/check.py) of a saved model on saved inputs.
-
-    `input_format` (a FixedFormat) declares the input of a model without an input quantizer: the
-    inputs are rounded and saturated to it for Keras and the firmware alike."""
-    from hls.check import check_model
-    from hls.precision import NoInputFormat
-    from hls.prepare import NOT_EXACT, prepare
+def verify(model_path, inputs_path, hls, output_dir=None, input_format=None, keep_head=False,
+           against_default=False) -> dict:
+    """The shared bit-exact check (hls/check.py) of a saved model on saved inputs (see verify_model)."""
     from models import io
 
     model = io.load(model_path)
-    x = load_inputs(inputs_path, model)
+    return verify_model(model, load_inputs(inputs_path, model), hls, output_dir, input_format, keep_head,
+                        against_default, label=str(model_path))
+
+
+def verify_model(model, x, hls, output_dir=None, input_format=None, keep_head=False, against_default=False,
+                 label="the model") -> dict:
+    """`input_format` (a FixedFormat) declares the input of a model without an input quantizer: the
+    inputs are rounded and saturated to it for Keras and the firmware alike. `against_default` also
+    runs hls4ml's own default conversion on the same inputs, for comparison."""
+    from hls.check import check_model, default_conversion
+    from hls.precision import NoInputFormat
+    from hls.prepare import NOT_EXACT, prepare
+
     try:
-        prepared = prepare(model, input_format=input_format)  # fail fast, before any compile
+        prepared = prepare(model, input_format=input_format, keep_head=keep_head)  # fail fast, before any compile
     except NoInputFormat:
-        raise UserError(f"{model_path} has no input quantizer, so the firmware's input type is not declared; "
+        raise UserError(f"{label} has no input quantizer, so the firmware's input type is not declared; "
                         f"{suggest_input_format(x)}") from None
     except NOT_EXACT as e:
-        raise UserError(f"{model_path}: {e}") from None
+        raise UserError(f"{label}: {e}") from None
     if input_format is not None:
         x = input_format.quantize(x).astype(np.float32)
     res = check_model(model, x, hls, output_dir=output_dir, prepared=prepared)
     res["input_format"] = None if input_format is None else input_format.hls_type()
+    if against_default:
+        res["hls4ml_default"] = default_conversion(model, x, hls)
     return res
 
 
@@ -75,10 +84,37 @@ def suggest_input_format(x) -> str:
             f"--input-format \"{fmt.hls_type()}\" (or the format the detector delivers)")
 
 
+def _float32_lines(res) -> list:
+    lines = []
+    for f in res.get("float32_layers", []):
+        counted = (f"; {f['n_values_differing']:,} of {f['n_values']:,} of its values differ from Keras' own "
+                   f"float32 result on the firmware's input (max {f['max_abs_diff']:.3g}), in "
+                   f"{f['n_samples_with_difference']} of {f['n_samples_traced']} samples") if "n_values" in f else ""
+        lines.append(f"  layer '{f['layer']}': {f['reason']}{counted}")
+    return lines
+
+
 def render(res: dict) -> str:
+    lines = []
+    if res.get("head_removed"):
+        lines.append(f"compared at the logits: the '{res['head_removed']}' head (softmax/sigmoid, monotone) is not in "
+                     f"the firmware (--keep-head keeps it)")
+    lines.append(_verdict(res))
+    if "hls4ml_default" in res:
+        d = res["hls4ml_default"]
+        lines.append(f"hls4ml's default conversion (ap_fixed<16,6>) on the same inputs: {d['bit_exact_fraction']:.2%} "
+                     f"bit-exact, argmax agreement {d['argmax_agreement']:.2%}, max |diff| {d['max_abs_diff']:.4g}")
+    if res.get("float32_layers"):
+        lines.append("exactness of these layers rests on Keras' float32 arithmetic (measured, not guaranteed):")
+        lines += _float32_lines(res)
+    return "\n".join(lines)
+
+
+def _verdict(res: dict) -> str:
     head = (f"{res['n_samples']} samples, {res['io_type']}, {res['strategy']}, reuse factor {res['reuse_factor']}: ")
     if res["bit_exact_fraction"] == 1.0:
-        return head + "bit-exact on every sample (C simulation == Keras)"
+        return head + "bit-exact on every sample (C simulation == Keras)" + (
+            "" if res.get("guaranteed", True) else " - on these inputs; not guaranteed for all inputs")
     d = res["diagnosis"] or {}
     return (head + f"NOT bit-exact: {res['n_mismatched']} samples differ "
             f"({res['bit_exact_fraction']:.4%} exact, argmax agreement {res['argmax_agreement']:.4%}, "
@@ -88,6 +124,7 @@ def render(res: dict) -> str:
 
 
 def main(args, hls, input_format=None) -> int:
-    res = verify(args.model_file, args.inputs, hls, args.output_dir, input_format)
+    res = verify(args.model_file, args.inputs, hls, args.output_dir, input_format, args.keep_head,
+                 args.against_hls4ml_default)
     print(json.dumps(res) if args.json else render(res))
     return 0 if res["bit_exact_fraction"] == 1.0 else 1

@@ -1,0 +1,181 @@
+"""The constructs real models contain: each transformation keeps every output bit, each new layer kind
+gets exact types (or a caveat naming why Keras' float32 decides), and model files of every kind load."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from qkeras import QActivation, QConv1D, QConv2D, QDense, quantized_bits, quantized_relu
+
+from hls import transforms
+from hls.prepare import prepare
+from quantize.formats import FixedFormat
+from tests.helpers import one_line_error, run_cli
+
+L = tf.keras.layers
+W, B = quantized_bits(6, 0, alpha=1), quantized_bits(8, 3, alpha=1)
+
+
+def _model(build, shape=(8, 8, 1), seed=0):
+    tf.keras.utils.set_random_seed(seed)
+    inp = L.Input(shape, name="x")
+    model = tf.keras.Model(inp, build(inp))
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if layer.get_weights():
+            layer.set_weights([rng.normal(0, 0.6, w.shape).astype(np.float32) if "variance" not in v.name else
+                               rng.uniform(0.3, 2, w.shape).astype(np.float32)
+                               for w, v in zip(layer.get_weights(), layer.weights)])
+    return model
+
+
+def _same_outputs(a, b, x):
+    return np.array_equal(a.predict(x, verbose=0), b.predict(x, verbose=0))
+
+
+def _q_in(x):
+    return QActivation(quantized_bits(8, 2, keep_negative=False, alpha=1), name="in_q")(x)
+
+
+def _fused(i):
+    x = QConv2D(3, 3, kernel_quantizer=W, bias_quantizer=B, activation="relu", name="c1")(_q_in(i))
+    x = QActivation(quantized_relu(6, 2), name="r1")(x)
+    x = L.Dropout(0.5, name="drop")(x)
+    x = QConv2D(2, 3, kernel_quantizer=W, bias_quantizer=B, activation="quantized_relu(5,1)", name="c2")(x)
+    x = L.Activation("relu", name="float_relu")(x)
+    x = QActivation(quantized_relu(6, 2), name="r2")(x)
+    x = L.Flatten(name="fl")(x)
+    return L.Activation("softmax", name="sm")(QDense(3, kernel_quantizer=W, bias_quantizer=B, name="d")(x))
+
+
+@pytest.mark.unit
+def test_inference_noops_fused_activations_and_redundant_relu_are_rewritten_bit_for_bit():
+    model = _model(_fused)
+    x = np.random.default_rng(1).uniform(-1, 5, (64, 8, 8, 1)).astype(np.float32)
+    steps = [transforms.remove_noops, transforms.split_activations, transforms.drop_redundant_relu]
+    out = transforms.strip_head(model)
+    assert [l.name for l in out.layers][-1] == "d" and transforms.head_of(model) == "sm"
+    for step in steps:
+        new = step(out)
+        assert _same_outputs(out, new, x), step.__name__
+        out = new
+    kinds = [type(l).__name__ for l in out.layers]
+    assert "Dropout" not in kinds and "float_relu" not in [l.name for l in out.layers], kinds
+    assert all(l.get_config().get("activation") in (None, "linear") for l in out.layers if hasattr(l, "kernel"))
+    assert "c2_quantized_relu" in [l.name for l in out.layers]  # the fused quantizer became a QActivation
+
+
+@pytest.mark.unit
+def test_fused_relu_before_quantized_relu_is_guaranteed_exact():
+    p = prepare(_model(_fused))
+    assert p.guaranteed and p.head == "sm" and "c1_relu" not in p.types
+
+
+@pytest.mark.unit
+def test_fused_softmax_head_is_stripped_from_the_last_layer():
+    def build(i):
+        x = L.Flatten()(_q_in(i))
+        return QDense(2, kernel_quantizer=W, bias_quantizer=B, activation="softmax", name="out")(x)
+
+    model = _model(build)
+    ref = transforms.logits_model(model)
+    assert ref.layers[-1].get_config()["activation"] == "linear"
+    x = np.random.default_rng(2).uniform(0, 3, (16, 8, 8, 1)).astype(np.float32)
+    assert np.allclose(tf.nn.softmax(ref.predict(x, verbose=0)), model.predict(x, verbose=0), atol=1e-6)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("build,layer,needle", [
+    (lambda i: L.GlobalAveragePooling1D(name="gap")(QConv1D(3, 1, kernel_quantizer=W, bias_quantizer=B)(
+        QActivation(quantized_bits(8, 2, alpha=1))(i))), "gap", "a mean over 10 values"),
+    (lambda i: L.Flatten()(L.BatchNormalization(name="bn")(QConv1D(3, 1, kernel_quantizer=W, bias_quantizer=B)(
+        QActivation(quantized_bits(8, 2, alpha=1))(i)))), "bn", "float BatchNormalization"),
+    (lambda i: L.Flatten()(L.Conv1D(2, 3, name="fconv")(QActivation(quantized_bits(8, 2, alpha=1))(i))), "fconv",
+     "float32 kernel"),
+    (lambda i: L.Flatten()(QConv1D(2, 3, kernel_quantizer=quantized_bits(8, 2, alpha="auto"), bias_quantizer=B,
+                                   name="auto")(QActivation(quantized_bits(8, 2, alpha=1))(i))), "auto", "alpha='auto'"),
+    (lambda i: L.Flatten()(QConv1D(2, 3, kernel_quantizer=quantized_bits(12, 3, alpha=1), bias_quantizer=B,
+                                   name="wide")(QActivation(quantized_bits(16, 6, alpha=1))(i))), "wide", "float32's 24"),
+])
+def test_float_arithmetic_gets_a_caveat_naming_why(build, layer, needle):
+    p = prepare(_model(build, shape=(10, 4)))
+    assert p.exact and not p.guaranteed and needle in p.caveats[layer], p.caveats
+
+
+@pytest.mark.unit
+def test_power_of_two_means_and_padding_are_guaranteed():
+    def build(i):
+        x = L.ZeroPadding1D(1, name="pad")(QActivation(quantized_bits(8, 2, alpha=1))(i))
+        x = QConv1D(3, 3, kernel_quantizer=W, bias_quantizer=B, name="c")(x)
+        x = QActivation(quantized_relu(6, 2))(x)
+        return QDense(2, kernel_quantizer=W, bias_quantizer=B)(L.GlobalAveragePooling1D(name="gap")(x))
+
+    p = prepare(_model(build, shape=(8, 4)))
+    assert p.guaranteed, p.caveats
+    gap = FixedFormat.parse(p.types["gap"]["result"])
+    assert gap.fractional == 4 + 3  # quantized_relu(6,2): 4 fractional bits, a mean over 8: 3 more
+
+
+@pytest.mark.unit
+def test_json_architecture_loads_with_its_weights_beside(tmp_path):
+    from models import io
+
+    def build(i):  # quantizers as strings, as in saved QKeras json (QKeras 0.9 cannot re-read objects there)
+        x = QActivation("quantized_bits(8,2,0,alpha=1)", name="in_q")(i)
+        x = QConv2D(3, 3, kernel_quantizer=W, bias_quantizer=B, activation="relu", name="c1")(x)
+        x = L.Dropout(0.5)(QActivation("quantized_relu(6,2)", name="r1")(x))
+        return L.Activation("softmax")(QDense(3, kernel_quantizer=W, bias_quantizer=B)(L.Flatten()(x)))
+
+    model = _model(build)
+    (tmp_path / "m.json").write_text(model.to_json())
+    with pytest.raises(io.ModelFileError, match="no weights file is beside it.*m_weights.h5"):
+        io.load(tmp_path / "m.json")
+    model.save_weights(tmp_path / "m_weights.h5")
+    again = io.load(tmp_path / "m.json")
+    x = np.random.default_rng(3).uniform(0, 3, (8, 8, 8, 1)).astype(np.float32)
+    assert _same_outputs(model, again, x)
+
+
+def _newer_qkeras_file(tmp_path, mask):
+    """A .keras file as a newer QKeras writes it: quantized_bits with post_training_scale, QConv2D with mask."""
+    def build(i):  # string quantizers: QKeras 0.9 cannot re-read QActivation objects from a .keras file
+        x = QActivation("quantized_bits(8,2,0,keep_negative=0,alpha=1)", name="in_q")(i)
+        return L.Flatten()(QConv2D(2, 3, kernel_quantizer=W, bias_quantizer=B, name="conv")(x))
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "old.keras"
+    _model(build).save(path)
+    with zipfile.ZipFile(path) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    cfg = json.loads(files["config.json"])
+    for layer in cfg["config"]["layers"]:
+        if layer["class_name"] == "QConv2D":
+            layer["config"]["mask"] = mask
+            layer["config"]["kernel_quantizer"]["config"]["post_training_scale"] = None
+    files["config.json"] = json.dumps(cfg).encode()
+    newer = tmp_path / "newer.keras"
+    with zipfile.ZipFile(newer, "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+    return path, newer
+
+
+@pytest.mark.unit
+def test_keras_file_of_a_newer_qkeras_loads_when_its_new_keys_are_noops(tmp_path):
+    from models import io
+
+    old, newer = _newer_qkeras_file(tmp_path, mask=None)
+    x = np.random.default_rng(4).uniform(0, 3, (8, 8, 8, 1)).astype(np.float32)
+    assert _same_outputs(io.load(old), io.load(newer), x)
+    _, masked = _newer_qkeras_file(tmp_path / "m", mask=[[1.0]])
+    with pytest.raises(io.ModelFileError, match="mask=.*newer QKeras"):
+        io.load(masked)
+
+
+@pytest.mark.integration
+def test_bad_model_list_is_one_line(tmp_path):
+    (tmp_path / "list.yaml").write_text("m: {model: a.h5, input_format: ap_fixed<8,3>, io_type: io_parallel, "
+                                        "expect: exact, inputs: {n: 3, uniform: [0, 1]}}\n")
+    one_line_error(run_cli("external", tmp_path / "list.yaml", "--root", tmp_path), "expect must be one of")
