@@ -14,6 +14,8 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
+
 from common.atomic import atomic_dir
 from common.errors import L1CNNError
 from hls.settings import HlsSettings
@@ -73,7 +75,21 @@ def to_hls(prepared, hls: HlsSettings, output_dir: Path):
             prepared.model, hls_config=cfg, output_dir=str(output_dir), project_name=PROJECT_NAME,
             backend=hls.backend, part=hls.part, clock_period=hls.clock_period_ns, io_type=hls.io_type)
     _check_resource_convs(hls_model, hls.io_type)
+    _set_weights(hls_model, prepared.weights)
     return hls_model
+
+
+def _set_weights(hls_model, weights):
+    """Write the weights l1cnn derived (a float batch norm's float32 scale and proven offsets) instead of
+    the ones hls4ml computes itself in numpy (which may differ from Keras' float32 by an ulp)."""
+    for name, arrays in weights.items():
+        layer = hls_model.graph[name]
+        for key, values in arrays.items():
+            var = layer.weights[key]
+            data = np.asarray(values, np.float64).reshape(var.data.shape)
+            var.data, var.min, var.max = data, float(data.min()), float(data.max())
+            var.nonzeros = int(np.count_nonzero(data))
+            var.nzeros = var.data_length - var.nonzeros
 
 
 def _check_resource_convs(hls_model, io_type):

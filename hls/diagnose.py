@@ -101,6 +101,15 @@ def layer_own_differences(compiled, keras_model, x, names) -> dict:
                            "n_samples_with_difference": int(np.any(differ.reshape(len(x), -1), axis=1).sum()),
                            "max_abs_diff": float(np.abs(got - ref).max()) if differ.size else 0.0,
                            "lsb": lsb}
+        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        if nxt is not None and type(nxt).__name__ == "QActivation" and nxt.name in trace:
+            # what matters downstream: does Keras' own float32 value round to another quantizer output?
+            ref_q = np.asarray(nxt(ref.astype(np.float32)), np.float64)
+            got_q = np.asarray(trace[nxt.name], np.float64).reshape(ref_q.shape)
+            rounds = ref_q != got_q
+            out[layer.name]["after_quantizer"] = {
+                "layer": nxt.name, "n_values_rounding_differently": int(rounds.sum()),
+                "n_samples_affected": int(np.any(rounds.reshape(len(x), -1), axis=1).sum())}
     return out
 
 

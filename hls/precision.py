@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from common.errors import L1CNNError
-from quantize.formats import FLOAT32_EXACT_BITS, FixedFormat, FormatError, exact_format, float32_format
+from quantize.formats import FLOAT32_EXACT_BITS, FixedFormat, FormatError, exact_format, float32_format, with_whole_bits
 
 
 class UnsupportedLayer(L1CNNError, ValueError):
@@ -81,6 +81,7 @@ def _affine_range(w, b, x_fmt: FixedFormat):
 
 
 HEADS = ("softmax", "sigmoid")  # a final head kept with --keep-head is typed by hls4ml's defaults
+ACCUM_MAX_BITS = 64          # widest accumulator l1cnn writes (ap_fixed supports more; synthesis would not want it)
 FLOAT_WEIGHT_MAX_BITS = 32   # float32 weights held exactly up to this width, else rounded to it
 EXACT_RESULT_MAX_BITS = 48   # exact results wider than this (float layers in a row) are rounded ...
 FLOAT_STANDIN_BITS = 28      # ... to this many bits: float32's 24 significant bits and 4 guard bits
@@ -140,7 +141,18 @@ def _settle(name, acc: FixedFormat, caveats):
         return acc
     caveats.setdefault(name, "float arithmetic")
     caveats[name] += f"; result rounded from {acc.width} to {FLOAT_STANDIN_BITS} bits"
-    return FixedFormat(FLOAT_STANDIN_BITS, acc.integer, acc.signed)
+    return with_whole_bits(FixedFormat(FLOAT_STANDIN_BITS, acc.integer, acc.signed))
+
+
+def _accumulator(name, w, b, w_fmt, b_fmt, fmt, fractional=None):
+    """The exact accumulator format (None when wider than ACCUM_MAX_BITS)."""
+    frac = max(fmt.fractional + w_fmt.fractional, b_fmt.fractional if b_fmt else -64) if fractional is None else \
+        fractional
+    try:
+        acc = exact_format(*_affine_range(w, b, fmt), frac)
+    except FormatError:
+        return None
+    return acc if acc.width <= ACCUM_MAX_BITS else None
 
 
 def _affine(layer, fmt, caveats):
@@ -153,12 +165,19 @@ def _affine(layer, fmt, caveats):
                                f"use dilation_rate=1")
     w, w_fmt = _weights(layer, "kernel", caveats)
     b, b_fmt = _weights(layer, "bias", caveats) if layer.use_bias else (np.zeros(w.shape[-1]), None)
-    frac = max(fmt.fractional + w_fmt.fractional, b_fmt.fractional if b_fmt else -64)
-    try:
-        acc = exact_format(*_affine_range(w, b, fmt), frac)
-    except FormatError:  # wider than any fixed-point type: the inputs or weights are absurdly wide
-        raise UnsupportedLayer(f"layer '{name}' needs an accumulator wider than 64 bits; narrow its input or "
-                               f"weight formats") from None
+    acc = _accumulator(name, w, b, w_fmt, b_fmt, fmt)
+    if acc is None and name in caveats:  # float weights after float layers: give up their finest bits
+        acc_int = _accumulator(name, w, b, w_fmt, b_fmt, fmt, fractional=0).integer
+        w_frac = ACCUM_MAX_BITS - 1 - acc_int - fmt.fractional
+        w_fmt = FixedFormat(w_fmt.integer + w_frac, w_fmt.integer, True)
+        w = w_fmt.quantize(w)
+        caveats[name] += f"; kernel rounded to {w_fmt} to fit a {ACCUM_MAX_BITS}-bit accumulator"
+        acc = _accumulator(name, w, b, w_fmt, b_fmt, fmt)
+    if acc is not None and name in caveats:
+        acc = with_whole_bits(acc)
+    if acc is None:
+        raise UnsupportedLayer(f"layer '{name}' needs an accumulator wider than {ACCUM_MAX_BITS} bits; narrow its "
+                               f"input or weight formats")
     if acc.width > FLOAT32_EXACT_BITS and name not in caveats:
         caveats[name] = (f"its exact sums need {acc.width} bits, more than float32's {FLOAT32_EXACT_BITS}: Keras "
                          f"may round them")
@@ -207,26 +226,66 @@ def _relu(layer, fmt, caveats=None):
     return {layer.name: {"result": fmt.hls_type()}}, fmt
 
 
-def _float_batchnorm(layer, fmt, caveats):
-    """y = x * scale + offset in the firmware, with scale and offset held exactly (or rounded)."""
+def _batchnorm_affine(layer):
+    """The firmware's per-channel scale and offset of a float BatchNormalization, from the float32 values
+    Keras itself uses (rsqrt(var + eps) * gamma), held exactly where a format of FLOAT_WEIGHT_MAX_BITS can."""
     import tensorflow as tf
 
     gamma = layer.gamma if layer.scale else tf.ones_like(layer.moving_variance)
     inv = np.asarray(tf.math.rsqrt(layer.moving_variance + layer.epsilon) * gamma, np.float64)
     beta = np.asarray(layer.beta, np.float64) if layer.center else np.zeros_like(inv)
-    offset = beta - np.asarray(layer.moving_mean, np.float64) * inv
+    offset = np.asarray(np.float32(beta - np.asarray(layer.moving_mean, np.float64) * inv), np.float64)
     s_fmt, s_exact = float32_format(inv, FLOAT_WEIGHT_MAX_BITS)
     b_fmt, b_exact = float32_format(offset, FLOAT_WEIGHT_MAX_BITS)
-    caveats[layer.name] = ("float BatchNormalization: Keras computes x * gamma/sqrt(var + eps) + offset in "
-                           "float32" + ("" if s_exact and b_exact else "; scale/offset rounded to "
-                                        f"{s_fmt}/{b_fmt}"))
-    s, o = s_fmt.quantize(inv), b_fmt.quantize(offset)
+    return s_fmt.quantize(inv), b_fmt.quantize(offset), s_fmt, b_fmt, s_exact and b_exact
+
+
+def _batchnorm_result(s, o, fmt):
     hi = np.maximum(s * fmt.max, s * fmt.min) + o
     lo = np.minimum(s * fmt.max, s * fmt.min) + o
-    acc = exact_format(float(lo.min()), float(hi.max()), max(fmt.fractional + s_fmt.fractional, b_fmt.fractional))
+    return float(lo.min()), float(hi.max())
+
+
+def _float_batchnorm(layer, fmt, caveats):
+    """y = x * scale + offset in the firmware, exactly (derive() may then prove it exact with its quantizer)."""
+    s, o, s_fmt, b_fmt, exact = _batchnorm_affine(layer)
+    caveats[layer.name] = ("float BatchNormalization: Keras computes x * gamma/sqrt(var + eps) + offset in "
+                           "float32" + ("" if exact else f"; scale/offset rounded to {s_fmt}/{b_fmt}"))
+    lo, hi = _batchnorm_result(s, o, fmt)
+    frac = max(fmt.fractional + s_fmt.fractional, b_fmt.fractional)
+    # one unit of margin: an offset moved by hls/thresholds.py stays within both formats
+    acc = with_whole_bits(exact_format(lo - 1, hi + 1, frac))
+    bias = with_whole_bits(exact_format(min(float(o.min()), 0.0) - 1, max(float(o.max()), 0.0) + 1, frac))
     out = _settle(layer.name, acc, caveats)
-    return {layer.name: {"scale": s_fmt.hls_type(rounding=True), "bias": b_fmt.hls_type(rounding=True),
+    return {layer.name: {"scale": s_fmt.hls_type(rounding=True), "bias": bias.hls_type(rounding=True),
                          "result": out.hls_type(rounding=True)}}, out
+
+
+def _batchnorm_exactly(layer, nxt, fmt_in, fmt_out, caveats, weights, proofs):
+    """A float BatchNormalization: the firmware's scale/offset (written into hls4ml's layer), and, when a
+    quantizer follows and the result is exact, the exhaustive check of hls/thresholds.py."""
+    from hls.thresholds import realize
+
+    s, o, _, _, _ = _batchnorm_affine(layer)
+    weights[layer.name] = {"scale": s, "bias": o}
+    quantizer = getattr(nxt, "quantizer", None)
+    if type(nxt).__name__ != "QActivation" or type(quantizer).__name__ not in ("quantized_bits", "quantized_relu") \
+            or "rounded" in caveats[layer.name]:
+        return
+    q_fmt = format_of_quantizer(quantizer, nxt.name)
+    r = realize(layer, nxt, fmt_in, s, o, q_fmt, fmt_out.fractional)
+    if r is None:
+        caveats[layer.name] += f"; its {fmt_in.width}-bit input is too wide to check every value"
+        return
+    weights[layer.name]["bias"] = r.offsets
+    n = r.n_domain * len(s)
+    proofs[layer.name] = {"quantizer": nxt.name, "n_values_checked": n, "n_differing": r.n_differing,
+                          "n_channels_offset_adjusted": r.n_channels_adjusted}
+    if r.n_differing == 0:
+        del caveats[layer.name]  # proven: every possible input gives Keras' own output
+    else:
+        caveats[layer.name] += (f"; {r.n_differing:,} of {n:,} possible (input, channel) values round differently "
+                                f"after '{nxt.name}' (checked exhaustively)")
 
 
 def _activation(layer, fmt, caveats):
@@ -271,6 +330,8 @@ REFUSALS = {}  # layer types refused with their own reason (and how to change th
 class Derivation:
     types: dict     # {hls4ml layer name: {type name: type}}
     caveats: dict   # {layer name: why its exactness rests on Keras' float32 arithmetic}; empty = guaranteed
+    weights: dict   # {hls4ml layer name: {weight name: values}} l1cnn writes instead of hls4ml's own
+    proofs: dict    # {layer name: exhaustive check of a float layer against Keras (hls/thresholds.py)}
 
 
 def derive(keras_model) -> Derivation:
@@ -282,9 +343,10 @@ def derive(keras_model) -> Derivation:
     """
     check_chain(keras_model.layers)
     fmt = input_format(keras_model)
-    types, caveats = {}, {}
-    last = keras_model.layers[-1]
-    for layer in keras_model.layers:
+    types, caveats, weights, proofs = {}, {}, {}, {}
+    layers = keras_model.layers
+    last = layers[-1]
+    for i, layer in enumerate(layers):
         kind = type(layer).__name__
         if kind == "InputLayer":
             types[layer.name] = {"result": fmt.hls_type(rounding=True)}
@@ -295,6 +357,10 @@ def derive(keras_model) -> Derivation:
         if rule is None:
             raise UnsupportedLayer(f"layer '{layer.name}' of type {kind} is not supported; supported: "
                                    f"{', '.join(RULES)}")
+        fmt_in = fmt
         layer_types, fmt = rule(layer, fmt, caveats)
         types.update(layer_types)
-    return Derivation(types, caveats)
+        if kind == "BatchNormalization":
+            _batchnorm_exactly(layer, layers[i + 1] if i + 1 < len(layers) else None, fmt_in, fmt, caveats,
+                               weights, proofs)
+    return Derivation(types, caveats, weights, proofs)

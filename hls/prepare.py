@@ -27,6 +27,8 @@ class Prepared:
     reference: object = None  # the user's model as the firmware's outputs are compared with (logits)
     caveats: dict = field(default_factory=dict)  # {layer: why its exactness rests on Keras' float32}
     head: str | None = None   # the softmax/sigmoid head removed (None: none, or kept)
+    weights: dict = field(default_factory=dict)  # {hls4ml layer: {weight: values}} written instead of hls4ml's
+    proofs: dict = field(default_factory=dict)   # {layer: exhaustive check of a float layer (hls/thresholds.py)}
 
     @property
     def guaranteed(self) -> bool:
@@ -58,7 +60,7 @@ def prepare(model, exact: bool = True, input_format=None, keep_head: bool = Fals
     precision.check_chain(firmware.layers)
     firmware = exact_equivalent(firmware)
     derived = precision.derive(firmware)
-    return Prepared(firmware, True, derived.types, reference, derived.caveats, head)
+    return Prepared(firmware, True, derived.types, reference, derived.caveats, head, derived.weights, derived.proofs)
 
 
 def prepare_if_exact(model, input_format=None) -> Prepared:

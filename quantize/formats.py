@@ -120,6 +120,13 @@ def exact_grid_format(values) -> FixedFormat:
     return fmt
 
 
+def with_whole_bits(fmt: FixedFormat) -> FixedFormat:
+    """`fmt` widened, if needed, so that it has no negative integer bits (the sign bit, when signed, is
+    an integer bit): the same grid and range, spelled as every HLS tool accepts it."""
+    need = (1 if fmt.signed else 0) - fmt.integer
+    return fmt if need <= 0 else FixedFormat(fmt.width + need, fmt.integer + need, fmt.signed)
+
+
 def float32_format(values, max_width: int) -> tuple:
     """(format, exact) for float32 values (float weights, batch-norm scales): the narrowest signed format
     holding every one exactly when it has at most `max_width` bits, else a `max_width`-bit one spanning
@@ -133,11 +140,10 @@ def float32_format(values, max_width: int) -> tuple:
     trailing = np.array([(int(i) & -int(i)).bit_length() - 1 for i in ints])
     frac = int(np.max(24 - exp - trailing))
     lo, hi = min(float(v.min()), 0.0), max(float(v.max()), 0.0)
-    exact = exact_format(min(lo, -(2.0 ** -frac)), hi, frac)
+    exact = with_whole_bits(exact_format(min(lo, -(2.0 ** -frac)), hi, frac))
     if exact.width <= max_width:
         return exact, True
-    integer = exact.integer
-    return FixedFormat(max_width, integer, True), False
+    return FixedFormat(max_width, exact.integer, True), False
 
 
 def covering_format(values, fractional_if_off_grid: int = 8) -> tuple:

@@ -23,4 +23,7 @@ def test_random_cnn_is_bit_exact_in_both_io_types(seed):
     rows = check(seed)
     assert [r["io_type"] for r in rows] == ["io_parallel", "io_stream"]
     for r in rows:
-        assert r["bit_exact_fraction"] == 1.0, r
+        if r["guaranteed"]:
+            assert r["bit_exact_fraction"] == 1.0, r
+        else:  # a float32-dependent layer: any difference must start there
+            assert r["bit_exact_fraction"] == 1.0 or r["cause"] == "keras-float32", r

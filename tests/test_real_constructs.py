@@ -179,3 +179,31 @@ def test_bad_model_list_is_one_line(tmp_path):
     (tmp_path / "list.yaml").write_text("m: {model: a.h5, input_format: ap_fixed<8,3>, io_type: io_parallel, "
                                         "expect: exact, inputs: {n: 3, uniform: [0, 1]}}\n")
     one_line_error(run_cli("external", tmp_path / "list.yaml", "--root", tmp_path), "expect must be one of")
+
+
+@pytest.mark.unit
+def test_threshold_realization_moves_offsets_to_reproduce_keras_steps(monkeypatch):
+    """Keras' float32 steps that an exact s*x + o would put elsewhere are reproduced by moving o."""
+    from hls import thresholds
+
+    in_fmt, out_fmt = FixedFormat(8, 3, True), FixedFormat(6, 2, False)
+    s, o = np.array([0.75, 1.25]), np.array([0.1, -0.3])
+    shifted = o + np.array([0.0, 0.02])  # "Keras" rounds as if channel 1's offset were a little higher
+    monkeypatch.setattr(thresholds, "_keras_steps",
+                        lambda bn, q, grid, n: thresholds._firmware(grid, s, shifted, out_fmt))
+    before = thresholds._firmware(np.arange(256) * in_fmt.lsb + in_fmt.min, s, o, out_fmt)
+    assert np.any(before != thresholds._firmware(np.arange(256) * in_fmt.lsb + in_fmt.min, s, shifted, out_fmt))
+    r = thresholds.realize(None, None, in_fmt, s, o, out_fmt, fractional=12)
+    assert r.n_differing == 0 and r.n_channels_adjusted == 1 and r.offsets[0] == o[0]
+
+
+@pytest.mark.unit
+def test_float_batchnorm_before_a_quantizer_is_proven_on_every_input():
+    def build(i):
+        x = QDense(6, kernel_quantizer=W, use_bias=False, name="d")(L.Flatten()(_q_in(i)))
+        x = QActivation(quantized_relu(6, 2), name="r")(L.BatchNormalization(name="bn")(x))
+        return QDense(2, kernel_quantizer=W, bias_quantizer=B, name="out")(x)
+
+    p = prepare(_model(build, shape=(3, 3, 1)))
+    assert p.guaranteed and p.proofs["bn"]["n_differing"] == 0, (p.caveats, p.proofs)
+    assert p.proofs["bn"]["n_values_checked"] == 6 * 2 ** FixedFormat.parse(p.types["d"]["result"]).width

@@ -82,6 +82,11 @@ def run(n_models: int, first_seed: int, jobs: int, out) -> dict:
                "n_samples_per_check": rows[0]["n_samples"] if rows else 0,
                "all_bit_exact": all(r["bit_exact_fraction"] == 1.0 for r in rows),
                "n_not_bit_exact": sum(r["bit_exact_fraction"] < 1.0 for r in rows),
+               # a difference is explained only when it starts at a layer whose exactness rests on Keras'
+               # float32 arithmetic (hls/check.py _cause); any other is a defect of l1cnn or hls4ml
+               "n_explained_by_keras_float32": sum(r["cause"] == "keras-float32" for r in rows),
+               "n_defects": sum(r["cause"] == "firmware" for r in rows),
+               "n_guaranteed_exact_models": sum(r["guaranteed"] for r in rows[::len(IO_TYPES)]),
                "n_checks_reuse_factor_above_1": sum(max(r["reuse_factors_used"], default=1) > 1 for r in rows),
                "results": rows}
     if out:
@@ -93,11 +98,13 @@ def main(args) -> int:
     s = run(args.n_models, args.first_seed, args.jobs, args.out)
     print(f"{s['n_models']} random CNNs x {len(s['io_types'])} io types: "
           f"{s['n_checks'] - s['n_not_bit_exact']} of {s['n_checks']} checks bit-exact, "
+          f"{s['n_explained_by_keras_float32']} differ where Keras' float32 arithmetic decides, "
+          f"{s['n_defects']} defects, "
           f"{s['n_checks_reuse_factor_above_1']} with a reuse factor above 1"
           + (f"; results in {args.out}" if args.out else ""))
     for r in s["results"]:
         if r["bit_exact_fraction"] < 1.0:
-            print(f"  seed {r['seed']} {r['io_type']} {r['strategy']} RF {r['reuse_factor']}: "
+            print(f"  seed {r['seed']} {r['io_type']} {r['strategy']} RF {r['reuse_factor']} ({r['cause']}): "
                   f"{r['bit_exact_fraction']:.4f} exact, first diverging layer "
                   f"{r['first_mismatch_layer']} ({json.dumps(r.get('diagnosis'))})")
-    return 0 if s["all_bit_exact"] else 1
+    return 0 if s["n_defects"] == 0 else 1

@@ -90,6 +90,10 @@ def _float32_lines(res) -> list:
         counted = (f"; {f['n_values_differing']:,} of {f['n_values']:,} of its values differ from Keras' own "
                    f"float32 result on the firmware's input (max {f['max_abs_diff']:.3g}), in "
                    f"{f['n_samples_with_difference']} of {f['n_samples_traced']} samples") if "n_values" in f else ""
+        q = f.get("after_quantizer")
+        if q:
+            counted += (f"; after its quantizer '{q['layer']}' {q['n_values_rounding_differently']:,} values round "
+                        f"differently ({q['n_samples_affected']} samples affected)")
         lines.append(f"  layer '{f['layer']}': {f['reason']}{counted}")
     return lines
 
