@@ -11,7 +11,7 @@ MODEL  ?=
 MODEL_ARGS := $(foreach m,$(MODEL),--model $(m))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup all data train prune convert csim synth report test sweep clean clean-all
+.PHONY: help setup all data train prune convert csim synth report test sweep external clean clean-all
 
 help: ## list every target
 	@echo "l1cnn make targets (MODEL=<name> restricts to one model; default: all shipped models)"
@@ -53,6 +53,9 @@ test: $(READY) ## run the test suite (small data and models; fits CI)
 SWEEP_MODELS ?= 50
 sweep: $(READY) ## bit-exact property sweep: SWEEP_MODELS random QKeras CNNs x {io_parallel, io_stream}
 	$(L1CNN) sweep --n-models $(SWEEP_MODELS) --out reports/bit_exact_sweep.json
+
+external: $(READY) ## verify the real models in ../shared/fixtures/external_models beside hls4ml's default conversion
+	$(L1CNN) external tests/external_models.yaml --out reports/external_models
 
 clean: ## remove generated artifacts, firmware projects and reports (keeps data/ and .venv)
 	rm -rf artifacts firmware_projects/*/ reports

@@ -87,12 +87,19 @@ def _kept_head(compiled, prepared, x, y_probs):
     return row, np.asarray(logits, np.float64)
 
 
+FLOAT32_EXPLAINS = 2.0 ** -16  # largest difference, relative to the layer's largest value, float32 explains
+
+
 def _cause(res, prepared):
     """None when bit-exact; 'keras-float32' when the first diverging layer is one whose exactness rests on
-    Keras' float32 arithmetic (prepared.caveats); else 'firmware' (an l1cnn or hls4ml defect)."""
+    Keras' float32 arithmetic (prepared.caveats) and it differs from Keras by no more than float32's
+    rounding can explain (FLOAT32_EXPLAINS, 256 float32 ulps of the layer's largest value); else
+    'firmware' (a defect of l1cnn or hls4ml)."""
     if not res["n_mismatched"]:
         return None
-    return "keras-float32" if res.get("first_mismatch_layer") in prepared.caveats else "firmware"
+    d = res.get("diagnosis") or {}
+    small = d.get("max_abs_diff", np.inf) <= FLOAT32_EXPLAINS * max(d.get("max_abs_value", 0.0), 1e-30)
+    return "keras-float32" if d.get("layer") in prepared.caveats and small else "firmware"
 
 
 def check_project(model, project_dir, x, hls, exact: bool, max_traced=MAX_TRACED_SAMPLES):

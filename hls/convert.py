@@ -23,7 +23,8 @@ from hls.settings import HlsSettings
 FLOAT_DEFAULT_PRECISION = "ap_fixed<16,6>"
 PROJECT_NAME = "myproject"
 SETTINGS_FILE = "l1cnn_hls_settings.json"
-CONV_TYPES = ("Conv1D", "QConv1D", "Conv2D", "QConv2D")
+CONV_TYPES = ("Conv1D", "QConv1D", "Conv2D", "QConv2D", "DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D",
+              "SeparableConv1D", "SeparableConv2D", "QSeparableConv1D", "QSeparableConv2D")
 
 
 def quiet():
@@ -65,10 +66,30 @@ def hls_config(prepared, hls: HlsSettings) -> dict:
     return cfg
 
 
+DEPTHWISE_TYPES = ("DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+                   "QSeparableConv1D", "QSeparableConv2D")
+
+
+def check_io_support(model, io_type):
+    """Refuse, before any conversion, what hls4ml 1.3 implements wrongly in one io type (measured here):
+    io_stream depthwise/separable convolutions with a 1-wide kernel and a stride > 1 give wrong outputs
+    (its depthwise line buffer; the same layers are exact in io_parallel and with wider kernels)."""
+    from hls.precision import UnsupportedLayer
+
+    for layer in model.layers:
+        if io_type != "io_stream" or type(layer).__name__ not in DEPTHWISE_TYPES:
+            continue
+        if any(k == 1 and s > 1 for k, s in zip(layer.kernel_size, layer.strides)):
+            raise UnsupportedLayer(f"layer '{layer.name}': hls4ml 1.3's io_stream depthwise kernel computes a "
+                                   f"1-wide kernel with stride {max(layer.strides)} wrongly; use io_parallel, or "
+                                   f"stride 1 followed by pooling")
+
+
 def to_hls(prepared, hls: HlsSettings, output_dir: Path):
     """The hls4ml ModelGraph for a prepared model, configured, not yet written."""
     import hls4ml
 
+    check_io_support(prepared.model, hls.io_type)
     cfg = hls_config(prepared, hls)
     with quiet():
         hls_model = hls4ml.converters.convert_from_keras_model(

@@ -35,10 +35,12 @@ def agreement(keras_logits: np.ndarray, hls_logits: np.ndarray) -> dict:
     if k.shape != h.shape:
         raise ValueError(f"Keras output shape {k.shape} differs from the C simulation's {h.shape}")
     exact = np.all(k == h, axis=1)
+    if k.shape[1] == 1:  # one logit (a sigmoid head's input): the decision is its sign, sigmoid > 0.5
+        k, h = np.concatenate([np.zeros_like(k), k], 1), np.concatenate([np.zeros_like(h), h], 1)
     return {
         "n_samples": int(len(k)),
         "bit_exact_fraction": float(exact.mean()) if len(k) else 0.0,
         "n_mismatched": int((~exact).sum()),
         "argmax_agreement": float(np.mean(k.argmax(1) == h.argmax(1))) if len(k) else 0.0,
-        "max_abs_diff": float(np.abs(k - h).max()) if len(k) else 0.0,
+        "max_abs_diff": float(np.abs(k - h).max()) if len(k) else 0.0,  # the padding column adds 0
     }

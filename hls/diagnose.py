@@ -56,6 +56,7 @@ def first_divergence(compiled, keras_model, x: np.ndarray, types: dict) -> dict 
             "n_values_differing": int(np.sum(diff > 0)),
             "n_values": int(diff.size),
             "max_abs_diff": worst,
+            "max_abs_value": float(np.abs(ref_out).max()),
             "max_diff_lsb": None if lsb is None else worst / lsb,
             "hls_type": types.get(name, {}).get("result_t"),
             "looks_like": kind,
@@ -91,8 +92,11 @@ def layer_own_differences(compiled, keras_model, x, names) -> dict:
     for i, layer in enumerate(layers):
         if layer.name not in names or layer.name not in trace:
             continue
-        prev = next((trace[l.name] for l in reversed(layers[:i]) if l.name in trace), x)
-        inp = np.asarray(prev, np.float32).reshape((len(x),) + tuple(layer.input_shape[1:]))
+        prev = _traced_input(layers, i, trace, x)
+        shape = (len(x),) + tuple(layer.input_shape[1:])
+        if prev is None or prev.size != np.prod(shape):
+            continue  # its input is not traced (hls4ml traces some layers under other names)
+        inp = np.asarray(prev, np.float32).reshape(shape)
         ref = np.asarray(layer(inp, training=False), np.float64)
         got = np.asarray(trace[layer.name], np.float64).reshape(ref.shape)
         differ = got != ref
@@ -111,6 +115,20 @@ def layer_own_differences(compiled, keras_model, x, names) -> dict:
                 "layer": nxt.name, "n_values_rounding_differently": int(rounds.sum()),
                 "n_samples_affected": int(np.any(rounds.reshape(len(x), -1), axis=1).sum())}
     return out
+
+
+SHAPE_ONLY = ("Flatten", "Reshape")  # hls4ml removes them in io_parallel: the layer before holds the values
+
+
+def _traced_input(layers, i, trace, x):
+    """The firmware's input to layers[i]: the traced output of the layer before it (through shape-only
+    layers), the model input for the first layer, None when that layer is not traced."""
+    j = i - 1
+    while j >= 0 and layers[j].name not in trace and type(layers[j]).__name__ in SHAPE_ONLY:
+        j -= 1
+    if j < 0:
+        return x
+    return trace.get(layers[j].name)
 
 
 def _result_type(compiled, name):

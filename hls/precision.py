@@ -115,24 +115,20 @@ def _quantizer_activation(layer, fmt, caveats):
     return {layer.name: {"result": out.hls_type(rounding=True)}}, out
 
 
+_QUANTIZER_OF = {"kernel": "kernel", "bias": "bias", "depthwise_kernel": "depthwise", "pointwise_kernel": "pointwise"}
+
+
 def _weights(layer, which, caveats):
-    """(values, format) of a layer's kernel or bias as the firmware holds it."""
-    q = getattr(layer, f"{which}_quantizer_internal", None)
+    """(values, format) of a layer's kernel (or depthwise/pointwise kernel) or bias as the firmware holds it."""
+    q = getattr(layer, f"{_QUANTIZER_OF[which]}_quantizer_internal", None)
     raw = getattr(layer, which)
-    if q is not None and not _float_scaled(q):
+    if q is not None:  # a scaled quantizer (alpha != 1) is refused here unless a transformation removed it
         return np.asarray(q(raw), np.float64), format_of_quantizer(q, layer.name)
-    if q is not None:  # alpha='auto': QKeras multiplies the quantized values by a float32 scale per channel
-        caveats.setdefault(layer.name, f"quantized_bits alpha={q.alpha!r} scales the {which} by float32 factors")
-    values = np.asarray(raw if q is None else q(raw), np.float32).astype(np.float64)
+    values = np.asarray(raw, np.float32).astype(np.float64)
     fmt, exact = float32_format(values, FLOAT_WEIGHT_MAX_BITS)
     note = "held exactly" if exact else f"rounded to {fmt}"
     caveats.setdefault(layer.name, f"float32 {which} ({note}): Keras rounds every product and sum to float32")
     return fmt.quantize(values), fmt
-
-
-def _float_scaled(q) -> bool:
-    """quantized_bits with a float (not power-of-two: hls/transforms.py re-quantizes those) alpha."""
-    return type(q).__name__ == "quantized_bits" and q.alpha not in (None, 1, 1.0)
 
 
 def _settle(name, acc: FixedFormat, caveats):
@@ -155,18 +151,20 @@ def _accumulator(name, w, b, w_fmt, b_fmt, fmt, fractional=None):
     return acc if acc.width <= ACCUM_MAX_BITS else None
 
 
-def _affine(layer, fmt, caveats):
-    name = layer.name
+def _check_conv_config(layer):
     cfg = layer.get_config()
     if cfg.get("activation") not in (None, "linear"):
-        raise UnsupportedLayer(f"layer '{name}' has a fused activation; use a separate QActivation")
+        raise UnsupportedLayer(f"layer '{layer.name}' has a fused activation; use a separate QActivation")
     if any(d != 1 for d in np.ravel(cfg.get("dilation_rate", 1))):
-        raise UnsupportedLayer(f"layer '{name}' is a dilated convolution, which hls4ml does not implement; "
+        raise UnsupportedLayer(f"layer '{layer.name}' is a dilated convolution, which hls4ml does not implement; "
                                f"use dilation_rate=1")
-    w, w_fmt = _weights(layer, "kernel", caveats)
-    b, b_fmt = _weights(layer, "bias", caveats) if layer.use_bias else (np.zeros(w.shape[-1]), None)
+
+
+def _exact_sum(name, w, b, w_fmt, b_fmt, fmt, caveats):
+    """(weights, their format, the exact accumulator) of sum_i w_ij x_i + b_j, w as (n_in, n_out);
+    float weights after float layers give up their finest bits to fit ACCUM_MAX_BITS."""
     acc = _accumulator(name, w, b, w_fmt, b_fmt, fmt)
-    if acc is None and name in caveats:  # float weights after float layers: give up their finest bits
+    if acc is None and name in caveats:
         acc_int = _accumulator(name, w, b, w_fmt, b_fmt, fmt, fractional=0).integer
         w_frac = ACCUM_MAX_BITS - 1 - acc_int - fmt.fractional
         w_fmt = FixedFormat(w_fmt.integer + w_frac, w_fmt.integer, True)
@@ -181,11 +179,56 @@ def _affine(layer, fmt, caveats):
     if acc.width > FLOAT32_EXACT_BITS and name not in caveats:
         caveats[name] = (f"its exact sums need {acc.width} bits, more than float32's {FLOAT32_EXACT_BITS}: Keras "
                          f"may round them")
+    return w, w_fmt, acc
+
+
+def _per_channel(w):
+    """A depthwise kernel (..., C, M) as (taps, C*M): output channel c*M + m reads input channel c."""
+    return w.reshape(-1, w.shape[-2] * w.shape[-1])
+
+
+def _affine(layer, fmt, caveats):
+    """Conv1D/Conv2D/Dense (Q or float) and DepthwiseConv1D/2D: one exact matrix-vector sum per output."""
+    name = layer.name
+    _check_conv_config(layer)
+    depthwise = hasattr(layer, "depthwise_kernel")
+    if depthwise and int(getattr(layer, "depth_multiplier", 1)) != 1:
+        raise UnsupportedLayer(f"layer '{name}': depth_multiplier {layer.depth_multiplier} is not implemented by hls4ml "
+                               f"1.3 (either io type: its depthwise kernels assert a multiplier of 1); use "
+                               f"depth_multiplier=1 followed by a 1x1 convolution")
+    w, w_fmt = _weights(layer, "depthwise_kernel" if depthwise else "kernel", caveats)
+    w = _per_channel(w) if depthwise else w.reshape(-1, w.shape[-1])
+    b, b_fmt = _weights(layer, "bias", caveats) if layer.use_bias else (np.zeros(w.shape[-1]), None)
+    w, w_fmt, acc = _exact_sum(name, w, b, w_fmt, b_fmt, fmt, caveats)
     out = _settle(name, acc, caveats)
     types = {"weight": w_fmt.hls_type(rounding=True), "accum": acc.hls_type(), "result": out.hls_type(rounding=True)}
     if b_fmt:
         types["bias"] = b_fmt.hls_type(rounding=True)
     # hls4ml appends a linear activation '<name>_linear' that would re-type the result.
+    return {name: types, f"{name}_linear": {"result": out.hls_type()}}, out
+
+
+def _union(a: FixedFormat, b: FixedFormat) -> FixedFormat:
+    integer, frac = max(a.integer, b.integer), max(a.fractional, b.fractional)
+    return FixedFormat(integer + frac, integer, a.signed or b.signed)
+
+
+def _separable(layer, fmt, caveats):
+    """SeparableConv1D/2D: hls4ml's depthwise stage writes dw_output_t and its pointwise stage the result,
+    both summing in the one accum_t: each stage exact, accum_t the union of the two."""
+    name = layer.name
+    _check_conv_config(layer)
+    dw, dw_fmt = _weights(layer, "depthwise_kernel", caveats)
+    pw, pw_fmt = _weights(layer, "pointwise_kernel", caveats)
+    b, b_fmt = _weights(layer, "bias", caveats) if layer.use_bias else (np.zeros(pw.shape[-1]), None)
+    dw, dw_fmt, mid = _exact_sum(name, _per_channel(dw), np.zeros(dw.shape[-2] * dw.shape[-1]), dw_fmt, None, fmt,
+                                 caveats)
+    pw, pw_fmt, acc = _exact_sum(name, pw.reshape(-1, pw.shape[-1]), b, pw_fmt, b_fmt, mid, caveats)
+    out = _settle(name, acc, caveats)
+    types = {"depthwise": dw_fmt.hls_type(rounding=True), "pointwise": pw_fmt.hls_type(rounding=True),
+             "accum": _union(mid, acc).hls_type(), "dw_output": mid.hls_type(), "result": out.hls_type(rounding=True)}
+    if b_fmt:
+        types["bias"] = b_fmt.hls_type(rounding=True)
     return {name: types, f"{name}_linear": {"result": out.hls_type()}}, out
 
 
@@ -309,6 +352,13 @@ RULES = {
     "Conv1D": _affine,
     "Conv2D": _affine,
     "Dense": _affine,
+    "QDepthwiseConv2D": _affine,
+    "DepthwiseConv1D": _affine,
+    "DepthwiseConv2D": _affine,
+    "QSeparableConv1D": _separable,
+    "QSeparableConv2D": _separable,
+    "SeparableConv1D": _separable,
+    "SeparableConv2D": _separable,
     "MaxPooling1D": _max_pool,
     "MaxPooling2D": _max_pool,
     "AveragePooling1D": _average_pool,

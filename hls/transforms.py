@@ -18,6 +18,8 @@ drop_redundant_relu: a float ReLU directly before a plain quantized_relu changes
   (quantized_relu already maps every negative value to 0).
 strip_head: a softmax/sigmoid head is monotone, so the logits decide the same way; by default the
   firmware ends at the logits (`logits_model` cuts the user's own model the same way for Keras).
+float_scales_to_float: quantized_bits(alpha='auto') (a float32 scale per channel) becomes the plain
+  Keras layer holding the float32 weights QKeras computes with.
 requantize_po2: quantized_bits(alpha='auto_po2') scales each output channel by a power
   of two, so every effective weight is a multiple of some 2^-f: the layer gets an alpha=1
   quantizer in the narrowest format that holds all of them exactly (hls4ml would insert
@@ -26,12 +28,14 @@ requantize_po2: quantized_bits(alpha='auto_po2') scales each output channel by a
 
 import numpy as np
 import tensorflow as tf
-from qkeras import QConv2D, QDense
+from qkeras import QConv1D, QConv2D, QDense
 
 from common.errors import L1CNNError
 from quantize.formats import exact_grid_format
 
 FOLDED = {"QConv2DBatchnorm": "conv", "QDenseBatchnorm": "dense"}  # batch-norm-folding layer -> plain kind
+PLAIN = {"QConv1D": QConv1D, "QConv2D": QConv2D, "QDense": QDense}  # layers re-quantized with alpha=1
+SCALED_TO_FLOAT = {"QConv1D": "Conv1D", "QConv2D": "Conv2D", "QDense": "Dense"}
 NOOPS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
          "AlphaDropout", "ActivityRegularization")  # training-only layers: identity at inference
 AFFINE = ("Conv1D", "Conv2D", "Dense", "QConv1D", "QConv2D", "QDense", "DepthwiseConv2D", "QDepthwiseConv2D",
@@ -78,7 +82,7 @@ def _copy(layer, **changes):
 def _plain(cls, config, **changes):
     """A `cls` layer (QConv2D/QDense) from another layer's config: every setting the plain class
     serializes is kept (activation, dilation, data format, constraints, ...), the rest dropped."""
-    probe = cls(1, 1) if cls is QConv2D else cls(1)
+    probe = cls(1) if cls is QDense else cls(1, 1)
     keep = {k: v for k, v in config.items() if k in probe.get_config()}
     keep.update(changes)
     return cls.from_config(keep)
@@ -124,9 +128,43 @@ def _requantize(layer):
                                        f"grid; use alpha=1") from None
         weights.append(w_eff)
         quantizers.append(fmt.qkeras_bits())
-    new = _plain(QConv2D if kind == "QConv2D" else QDense, layer.get_config(), kernel_quantizer=quantizers[0],
+    new = _plain(PLAIN[kind], layer.get_config(), kernel_quantizer=quantizers[0],
                  bias_quantizer=quantizers[1] if layer.use_bias else None)
     return [(new, weights)]
+
+
+def _float_scaled(q):
+    return type(q).__name__ == "quantized_bits" and q.alpha not in (None, 1, 1.0) and not _po2(q)
+
+
+def _scaled_layer(layer):
+    return type(layer).__name__ in SCALED_TO_FLOAT and any(
+        _float_scaled(getattr(layer, a, None)) for a in ("kernel_quantizer_internal", "bias_quantizer_internal"))
+
+
+def _to_float(layer):
+    """The layer as its plain Keras class holding the effective float32 weights QKeras computes with."""
+    if not _scaled_layer(layer):
+        return None
+    cfg = layer.get_config()
+    cls = getattr(tf.keras.layers, SCALED_TO_FLOAT[type(layer).__name__])
+    probe = cls(1) if cls is tf.keras.layers.Dense else cls(1, 1)
+    plain = cls.from_config({k: v for k, v in cfg.items() if k in probe.get_config()} | {"kernel_constraint": None,
+                                                                                         "bias_constraint": None})
+    quantizers = (layer.kernel_quantizer_internal, layer.bias_quantizer_internal)
+    weights = [np.asarray(q(tf.constant(w)) if q is not None else w, np.float32)
+               for w, q in zip(layer.get_weights(), quantizers)]
+    return [(plain, weights)]
+
+
+def float_scales_to_float(model):
+    """quantized_bits(alpha='auto') multiplies each output channel by a float32 scale: no fixed-point
+    quantizer describes the product, so the layer becomes the plain Keras layer holding exactly the float32
+    weights QKeras computes with (the same ops on the same values); its exactness is then measured
+    (hls4ml would otherwise insert an ApplyAlpha scale layer with types of its own)."""
+    if not any(_scaled_layer(l) for l in model.layers):
+        return model
+    return _rebuild(model, _to_float)
 
 
 def explicit_input(model):
@@ -246,11 +284,12 @@ def requantize_po2(model):
 
 
 def _requantize_needed(layer):
-    return type(layer).__name__ in ("QConv2D", "QDense") and (
+    return type(layer).__name__ in PLAIN and (
         _po2(layer.kernel_quantizer_internal) or (layer.use_bias and _po2(layer.bias_quantizer_internal)))
 
 
-TRANSFORMS = (explicit_input, remove_noops, split_activations, drop_redundant_relu, fold_batchnorm, requantize_po2)
+TRANSFORMS = (explicit_input, remove_noops, split_activations, drop_redundant_relu, fold_batchnorm, requantize_po2,
+              float_scales_to_float)
 
 
 def exact_equivalent(model):

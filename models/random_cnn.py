@@ -2,7 +2,7 @@
 
 Each draw varies what can break bit exactness: 2D images or 1D sequences (QConv1D), a declared
 input format instead of an input quantizer, a flat input reshaped into an image, zero padding,
-activations fused into the conv, float BatchNormalization and float ReLU, Dropout, global
+depthwise and separable convolutions, activations fused into the conv, float BatchNormalization and float ReLU, Dropout, global
 average/max pooling, softmax/sigmoid heads, depth, filters, kernel sizes,
 strides, padding, max/average pooling, weight and activation widths from 2 to
 16 bits, integer bits, signed (quantized_bits) and unsigned (quantized_relu)
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
-from qkeras import QActivation, QConv1D, QConv2D, QConv2DBatchnorm, QDense, quantized_bits, quantized_relu
+from qkeras import (QActivation, QConv1D, QConv2D, QConv2DBatchnorm, QDense, QDepthwiseConv2D, QSeparableConv1D,
+                    QSeparableConv2D, quantized_bits, quantized_relu)
 
 from models.builder import PADDINGS
 from quantize.formats import FixedFormat
@@ -61,14 +62,26 @@ def _conv_block(rng, x, i, one_d, desc):
         padding = "same"
     wq, bq, wtxt = _weights(rng)
     filters = int(rng.integers(1, 7))
-    bn = not one_d and rng.random() < 0.2
-    conv = QConv1D if one_d else (QConv2DBatchnorm if bn else QConv2D)
+    form = str(rng.choice(["conv", "depthwise", "separable"], p=[0.7, 0.15, 0.15]))
+    if one_d and form == "depthwise":  # QKeras has no QDepthwiseConv1D
+        form = "separable"
+    bn = form == "conv" and not one_d and rng.random() < 0.2
     fused = str(rng.choice(["linear", "relu", "quantizer"], p=[0.7, 0.15, 0.15]))
     act, atxt = _q_activation(rng, f"act{i}")
     activation = {"linear": None, "relu": "relu", "quantizer": str(act.quantizer)}[fused]
-    x = conv(filters, k, strides=stride, padding=padding, kernel_quantizer=wq, bias_quantizer=bq,
-             activation=activation, name=f"conv{i}")(x)
-    text = f"conv{'1d' if one_d else ''}{filters}{'+bn' if bn else ''} k{k} s{stride} {padding} {wtxt}"
+    common = dict(strides=stride, padding=padding, bias_quantizer=bq, activation=activation, name=f"conv{i}")
+    if form == "depthwise":
+        x = QDepthwiseConv2D(k, depth_multiplier=int(rng.integers(1, 3)), depthwise_quantizer=wq, **common)(x)
+    elif form == "separable":
+        pq, _, ptxt = _weights(rng)
+        wtxt += f" pointwise {ptxt}"
+        x = (QSeparableConv1D if one_d else QSeparableConv2D)(
+            filters, k, depthwise_quantizer=wq, pointwise_quantizer=pq, **common)(x)
+    else:
+        conv = QConv1D if one_d else (QConv2DBatchnorm if bn else QConv2D)
+        x = conv(filters, k, kernel_quantizer=wq, **common)(x)
+    text = (f"{form}{'1d' if one_d else ''}{filters if form != 'depthwise' else ''}{'+bn' if bn else ''} k{k} "
+            f"s{stride} {padding} {wtxt}")
     if fused == "quantizer":
         desc.append(f"{text} fused {atxt}")
     else:
@@ -184,7 +197,10 @@ def draw(seed: int, n_inputs: int = 200, train: bool | None = None, max_tries: i
             if model.output_shape[-1] == 1 and probs:
                 y = y * 0 + rng.integers(0, 2, len(x))
             model.compile(tf.keras.optimizers.Adam(0.01), loss)
-            model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+            try:
+                model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+            except tf.errors.OpError:  # oneDNN cannot build the gradient of some degenerate convs: redraw
+                continue
         else:
             for layer in model.layers:
                 if layer.weights:

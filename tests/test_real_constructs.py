@@ -95,7 +95,7 @@ def test_fused_softmax_head_is_stripped_from_the_last_layer():
     (lambda i: L.Flatten()(L.Conv1D(2, 3, name="fconv")(QActivation(quantized_bits(8, 2, alpha=1))(i))), "fconv",
      "float32 kernel"),
     (lambda i: L.Flatten()(QConv1D(2, 3, kernel_quantizer=quantized_bits(8, 2, alpha="auto"), bias_quantizer=B,
-                                   name="auto")(QActivation(quantized_bits(8, 2, alpha=1))(i))), "auto", "alpha='auto'"),
+                                   name="auto")(QActivation(quantized_bits(8, 2, alpha=1))(i))), "auto", "float32 kernel"),
     (lambda i: L.Flatten()(QConv1D(2, 3, kernel_quantizer=quantized_bits(12, 3, alpha=1), bias_quantizer=B,
                                    name="wide")(QActivation(quantized_bits(16, 6, alpha=1))(i))), "wide", "float32's 24"),
 ])
@@ -207,3 +207,22 @@ def test_float_batchnorm_before_a_quantizer_is_proven_on_every_input():
     p = prepare(_model(build, shape=(3, 3, 1)))
     assert p.guaranteed and p.proofs["bn"]["n_differing"] == 0, (p.caveats, p.proofs)
     assert p.proofs["bn"]["n_values_checked"] == 6 * 2 ** FixedFormat.parse(p.types["d"]["result"]).width
+
+
+@pytest.mark.unit
+def test_what_hls4ml_cannot_build_is_refused_with_its_io_type():
+    from hls.convert import check_io_support
+    from hls.precision import UnsupportedLayer
+    from qkeras import QDepthwiseConv2D
+
+    def build(k, s, m=1):
+        return lambda i: L.Flatten()(QDepthwiseConv2D(k, strides=s, depth_multiplier=m, depthwise_quantizer=W,
+                                                      bias_quantizer=B, name="dw")(_q_in(i)))
+
+    with pytest.raises(UnsupportedLayer, match="layer 'dw': depth_multiplier 2 is not implemented by hls4ml"):
+        prepare(_model(build(3, 1, m=2)))
+    strided_pointwise = prepare(_model(build(1, 2))).model
+    check_io_support(strided_pointwise, "io_parallel")
+    with pytest.raises(UnsupportedLayer, match="io_stream depthwise kernel computes a 1-wide kernel with stride 2"):
+        check_io_support(strided_pointwise, "io_stream")
+    check_io_support(prepare(_model(build(3, 2))).model, "io_stream")

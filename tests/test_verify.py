@@ -168,3 +168,35 @@ def test_declared_input_format_makes_a_model_without_input_quantizer_exact(no_qu
     one_line_error(run_cli("verify", m, "--inputs", x, "--input-format", "ap_ufixed<10"), "--input-format")
     for cmd in (("verify", saved / "model.h5", "--inputs", saved / "x.npy"), ("estimate", saved / "model.h5")):
         one_line_error(run_cli(*cmd, "--input-format", "ap_ufixed<8,2>"), "already declares its input format")
+
+
+def _head_model(tmp_path):
+    """A small CNN ending in softmax, with a mean over 3x3 (not a power of two) before the logits."""
+    def build(i):
+        x = QConv2D(3, 3, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
+                    activation="relu", name="c")(_q(i))
+        x = tf.keras.layers.Dropout(0.3)(QActivation("quantized_relu(6,2)", name="r")(x))
+        x = QDense(3, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
+                   name="logits")(tf.keras.layers.GlobalAveragePooling2D(name="gap")(x))
+        return tf.keras.layers.Activation("softmax", name="sm")(x)
+
+    tf.keras.utils.set_random_seed(3)
+    inp = tf.keras.layers.Input((5, 5, 1), name="img")
+    tf.keras.Model(inp, build(inp)).save(tmp_path / "m.h5")
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).uniform(0, 4, (200, 5, 5, 1)).astype(np.float32))
+
+
+def test_head_is_stripped_or_kept_and_float32_layers_are_explained(tmp_path):
+    _head_model(tmp_path)
+    r = run_cli("verify", tmp_path / "m.h5", "--inputs", tmp_path / "x.npy")
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    assert "compared at the logits: the 'sm' head" in r.stdout, r.stdout
+    assert "layer 'gap': a mean over 9 values (not a power of two)" in r.stdout, r.stdout
+    r = run_cli("verify", tmp_path / "m.h5", "--inputs", tmp_path / "x.npy", "--keep-head", "--json")
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    res = json.loads(r.stdout)
+    assert res["head_removed"] is None and res["kept_head"]["layer"] == "sm", res
+    assert res["kept_head"]["decision_agreement"] >= 0.95 and not res["guaranteed"]
+    assert res["cause"] in (None, "keras-float32"), res["diagnosis"]
+    gap = next(f for f in res["float32_layers"] if f["layer"] == "gap")
+    assert gap["n_values"] == 200 * 3 and gap["n_samples_traced"] == 200

@@ -20,10 +20,13 @@ SWEEP_REUSE_FACTORS = (1, 2, 4)
 
 def convertible(model, input_format=None) -> bool:
     """Whether l1cnn's exact rules accept the model (random_cnn redraws the ones they refuse)."""
+    from hls.convert import check_io_support
     from hls.prepare import NOT_EXACT, prepare
 
     try:
-        prepare(model, input_format=input_format)
+        prepared = prepare(model, input_format=input_format)
+        for io_type in IO_TYPES:  # both io types are checked: a layer one of them cannot build is redrawn
+            check_io_support(prepared.model, io_type)
         return True
     except NOT_EXACT:
         return False
