@@ -73,11 +73,20 @@ DEPTHWISE_TYPES = ("DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D", "Se
 def check_io_support(model, io_type):
     """Refuse, before any conversion, what hls4ml 1.3 implements wrongly in one io type (measured here):
     io_stream depthwise/separable convolutions with a 1-wide kernel and a stride > 1 give wrong outputs
-    (its depthwise line buffer; the same layers are exact in io_parallel and with wider kernels)."""
+    (its depthwise line buffer; the same layers are exact in io_parallel and with wider kernels), and so
+    does an io_stream 1D tensor that two layers read (a residual or inception branch; 2D is exact)."""
+    from hls import graph
     from hls.precision import UnsupportedLayer
 
+    if io_type != "io_stream":
+        return
+    for name, users in graph.consumers(model).items():
+        layer = model.get_layer(name)
+        if len(users) > 1 and len(layer.output_shape) == 3:
+            raise UnsupportedLayer(f"layer '{name}': hls4ml 1.3's io_stream copies a 1D tensor read by several "
+                                   f"layers ({', '.join(users)}) wrongly (measured); use io_parallel for 1D branches")
     for layer in model.layers:
-        if io_type != "io_stream" or type(layer).__name__ not in DEPTHWISE_TYPES:
+        if type(layer).__name__ not in DEPTHWISE_TYPES:
             continue
         if any(k == 1 and s > 1 for k, s in zip(layer.kernel_size, layer.strides)):
             raise UnsupportedLayer(f"layer '{layer.name}': hls4ml 1.3's io_stream depthwise kernel computes a "

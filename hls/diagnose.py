@@ -86,13 +86,16 @@ def layer_own_differences(compiled, keras_model, x, names) -> dict:
     values other than the firmware's: the differences that layer's arithmetic makes by itself, not
     ones inherited from upstream. A layer whose input is not traced (the model input, or a removed
     Flatten) reads the nearest traced layer before it, reshaped; the model input is x itself."""
+    from hls import graph
+
     trace = traced_outputs(compiled, x)
-    layers = [l for l in keras_model.layers if type(l).__name__ != "InputLayer"]
+    inbound, users = graph.edges(keras_model), graph.consumers(keras_model)
+    by_name = {l.name: l for l in keras_model.layers}
     out = {}
-    for i, layer in enumerate(layers):
-        if layer.name not in names or layer.name not in trace:
+    for layer in keras_model.layers:
+        if layer.name not in names or layer.name not in trace or len(inbound[layer.name]) > 1:
             continue
-        prev = _traced_input(layers, i, trace, x)
+        prev = _traced_input(by_name, inbound, layer.name, trace, x)
         shape = (len(x),) + tuple(layer.input_shape[1:])
         if prev is None or prev.size != np.prod(shape):
             continue  # its input is not traced (hls4ml traces some layers under other names)
@@ -105,7 +108,7 @@ def layer_own_differences(compiled, keras_model, x, names) -> dict:
                            "n_samples_with_difference": int(np.any(differ.reshape(len(x), -1), axis=1).sum()),
                            "max_abs_diff": float(np.abs(got - ref).max()) if differ.size else 0.0,
                            "lsb": lsb}
-        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        nxt = by_name[users[layer.name][0]] if len(users[layer.name]) == 1 else None
         if nxt is not None and type(nxt).__name__ == "QActivation" and nxt.name in trace:
             # what matters downstream: does Keras' own float32 value round to another quantizer output?
             ref_q = np.asarray(nxt(ref.astype(np.float32)), np.float64)
@@ -120,15 +123,15 @@ def layer_own_differences(compiled, keras_model, x, names) -> dict:
 SHAPE_ONLY = ("Flatten", "Reshape")  # hls4ml removes them in io_parallel: the layer before holds the values
 
 
-def _traced_input(layers, i, trace, x):
-    """The firmware's input to layers[i]: the traced output of the layer before it (through shape-only
+def _traced_input(by_name, inbound, name, trace, x):
+    """The firmware's input to layer `name`: the traced output of the layer it reads (through shape-only
     layers), the model input for the first layer, None when that layer is not traced."""
-    j = i - 1
-    while j >= 0 and layers[j].name not in trace and type(layers[j]).__name__ in SHAPE_ONLY:
-        j -= 1
-    if j < 0:
+    ins = inbound[name]
+    while ins and ins[0] not in trace and type(by_name[ins[0]]).__name__ in SHAPE_ONLY:
+        ins = inbound[ins[0]]
+    if not ins or type(by_name[ins[0]]).__name__ == "InputLayer":
         return x
-    return trace.get(layers[j].name)
+    return trace.get(ins[0])
 
 
 def _result_type(compiled, name):

@@ -312,6 +312,13 @@ def _global_pooling(layer, ctx):
     return {"dsp": 0, "lut": lut * n_filt, "ff": 0, "latency_cycles": depth, "ii_cycles": 1}
 
 
+def _merge(layer, ctx):
+    """nnet_merge(_stream).h: Add is one adder per element; Concatenate only wires its inputs together."""
+    if layer.class_name.startswith("Concatenate"):
+        return _elementwise(layer, ctx, 0, depth=1)
+    return _elementwise(layer, ctx, ADDER_LUT_PER_BIT * _bits(layer.get_output_variable()), depth=1)
+
+
 def _softmax(layer, ctx):  # nnet_activation(_stream).h: exp and 1/sum tables, a product per output
     n, fam = int(layer.get_output_variable().shape[-1]), ctx["fam"]
     bram = sum(math.ceil(_table_bits(layer, k) / BRAM18_BITS) for k in ("exp_table_t", "inv_table_t"))
@@ -338,7 +345,9 @@ _HANDLERS = {
     "PointwiseConv2D": _conv, "BatchNormalization": _batchnorm, "Activation": _activation, "ReLU": _activation,
     "Softmax": _softmax, "Pooling1D": _pooling, "Pooling2D": _pooling, "Input": _free, "Reshape": _free,
     "ZeroPadding1D": _padding, "ZeroPadding2D": _padding, "GlobalPooling1D": _global_pooling,
-    "GlobalPooling2D": _global_pooling}
+    "GlobalPooling2D": _global_pooling, "Merge": _merge, "Add": _merge, "Concatenate": _merge,
+    "Concatenate1D": _merge, "Concatenate2D": _merge, "Concatenate3D": _merge, "DepthwiseConv2D": _conv,
+    "DepthwiseConv1D": _conv}
 
 
 def _fifo(var):

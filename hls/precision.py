@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from common.errors import L1CNNError
+from hls import graph
 from quantize.formats import FLOAT32_EXACT_BITS, FixedFormat, FormatError, exact_format, float32_format, with_whole_bits
 
 
@@ -40,10 +41,18 @@ class NoInputFormat(UnsupportedLayer):
     """The model declares no input format (no input quantizer): the firmware's input type is unknown."""
 
 
+def _input_quantizer(keras_model):
+    """The QActivation(quantized_bits) that alone reads the model input, or None."""
+    inbound = graph.edges(keras_model)
+    readers = [l for l in keras_model.layers if type(l).__name__ != "InputLayer" and (
+        not inbound[l.name] or type(keras_model.get_layer(inbound[l.name][0])).__name__ == "InputLayer")]
+    if len(readers) != 1 or type(readers[0]).__name__ != "QActivation":
+        return None
+    return readers[0] if type(readers[0].quantizer).__name__ == "quantized_bits" else None
+
+
 def has_input_quantizer(keras_model) -> bool:
-    layers = [l for l in keras_model.layers if type(l).__name__ != "InputLayer"]
-    return bool(layers) and type(layers[0]).__name__ == "QActivation" and \
-        type(layers[0].quantizer).__name__ == "quantized_bits"
+    return _input_quantizer(keras_model) is not None
 
 
 def format_of_quantizer(q, layer_name) -> FixedFormat:
@@ -88,19 +97,12 @@ FLOAT_STANDIN_BITS = 28      # ... to this many bits: float32's 24 significant b
 MEAN_EXTRA_BITS = 24         # fractional bits added to a mean over a count that is not a power of two
 
 
-def check_chain(layers):
-    for prev, layer in zip(layers, layers[1:]):
-        if layer.input is not prev.output:
-            raise UnsupportedLayer(f"layer '{layer.name}' does not read the layer before it; only sequential "
-                                   f"CNNs (one chain of layers) are supported")
-
-
 def input_format(keras_model) -> FixedFormat:
     """The declared input format: the quantizer of the QActivation right after the input."""
     if not has_input_quantizer(keras_model):
         raise NoInputFormat("the first layer after the input must be QActivation(quantized_bits(...)): it "
                             "declares the input format the firmware reads (or declare it with --input-format)")
-    first = next(l for l in keras_model.layers if type(l).__name__ != "InputLayer")
+    first = _input_quantizer(keras_model)
     return format_of_quantizer(first.quantizer, first.name)
 
 
@@ -289,6 +291,26 @@ def _batchnorm_result(s, o, fmt):
     return float(lo.min()), float(hi.max())
 
 
+def _add(layer, fmts, caveats):
+    """hls4ml's Add (nnet_merge.h: res = a + b, pairwise): the exact sum of the branches' ranges."""
+    lo, hi = sum(f.min for f in fmts), sum(f.max for f in fmts)
+    out = exact_format(lo, hi, max(f.fractional for f in fmts))
+    if len(fmts) != 2:
+        raise UnsupportedLayer(f"layer '{layer.name}' adds {len(fmts)} tensors; hls4ml's Add takes two: chain them")
+    if out.width > FLOAT32_EXACT_BITS:
+        caveats[layer.name] = f"its exact sum needs {out.width} bits, more than float32's {FLOAT32_EXACT_BITS}"
+    return {layer.name: {"result": out.hls_type()}}, out
+
+
+def _concatenate(layer, fmts, caveats):
+    """hls4ml's Concatenate copies each branch into one result type: one that holds every branch exactly."""
+    if len(fmts) != 2:
+        raise UnsupportedLayer(f"layer '{layer.name}' joins {len(fmts)} tensors; hls4ml's Concatenate takes two: "
+                               f"chain them")
+    out = exact_format(min(f.min for f in fmts), max(f.max for f in fmts), max(f.fractional for f in fmts))
+    return {layer.name: {"result": out.hls_type()}}, out
+
+
 def _float_batchnorm(layer, fmt, caveats):
     """y = x * scale + offset in the firmware, exactly (derive() may then prove it exact with its quantizer)."""
     s, o, s_fmt, b_fmt, exact = _batchnorm_affine(layer)
@@ -372,6 +394,8 @@ RULES = {
     "ZeroPadding1D": _passthrough,
     "ZeroPadding2D": _passthrough,
     "BatchNormalization": _float_batchnorm,
+    "Add": _add,
+    "Concatenate": _concatenate,
 }
 REFUSALS = {}  # layer types refused with their own reason (and how to change the model)
 
@@ -385,21 +409,22 @@ class Derivation:
 
 
 def derive(keras_model) -> Derivation:
-    """Every layer's type for a sequential CNN made exact by hls/transforms.py; raises UnsupportedLayer
-    naming the first layer no rule covers.
+    """Every layer's type for a CNN made exact by hls/transforms.py (a chain, or branches joined by Add /
+    Concatenate); raises UnsupportedLayer naming the first layer no rule covers.
 
     The input layer gets the first quantizer's format with rounding, so a float input is
     rounded once, exactly as the QKeras quantizer rounds it.
     """
-    check_chain(keras_model.layers)
-    fmt = input_format(keras_model)
-    types, caveats, weights, proofs = {}, {}, {}, {}
-    layers = keras_model.layers
-    last = layers[-1]
-    for i, layer in enumerate(layers):
+    inbound, users = graph.check(keras_model), graph.consumers(keras_model)
+    by_name = {l.name: l for l in keras_model.layers}
+    first_fmt = input_format(keras_model)
+    types, caveats, weights, proofs, formats = {}, {}, {}, {}, {}
+    last = keras_model.get_layer(keras_model.output_names[0])
+    for layer in keras_model.layers:
         kind = type(layer).__name__
         if kind == "InputLayer":
-            types[layer.name] = {"result": fmt.hls_type(rounding=True)}
+            types[layer.name] = {"result": first_fmt.hls_type(rounding=True)}
+            formats[layer.name] = first_fmt
             continue
         if layer is last and kind == "Activation" and layer.get_config()["activation"] in HEADS:
             continue  # a kept head (--keep-head): hls4ml's lookup tables, compared apart from the logits
@@ -407,10 +432,13 @@ def derive(keras_model) -> Derivation:
         if rule is None:
             raise UnsupportedLayer(f"layer '{layer.name}' of type {kind} is not supported; supported: "
                                    f"{', '.join(RULES)}")
-        fmt_in = fmt
-        layer_types, fmt = rule(layer, fmt, caveats)
+        ins = [formats[n] for n in inbound[layer.name]] or [first_fmt]
+        fmt_in = ins if kind in graph.MERGES else ins[0]
+        layer_types, fmt = rule(layer, fmt_in, caveats)
         types.update(layer_types)
+        formats[layer.name] = fmt
         if kind == "BatchNormalization":
-            _batchnorm_exactly(layer, layers[i + 1] if i + 1 < len(layers) else None, fmt_in, fmt, caveats,
+            nxt = users[layer.name]
+            _batchnorm_exactly(layer, by_name[nxt[0]] if len(nxt) == 1 else None, fmt_in, fmt, caveats,
                                weights, proofs)
     return Derivation(types, caveats, weights, proofs)

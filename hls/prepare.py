@@ -9,10 +9,10 @@ By default a softmax/sigmoid head is removed (strip_head): firmware and referenc
 from dataclasses import dataclass, field
 
 from common.errors import L1CNNError
-from hls import precision
+from hls import graph, precision
 from hls.transforms import UnsupportedTransform, declare_input, exact_equivalent, head_of, strip_head
 
-NOT_EXACT = (precision.UnsupportedLayer, UnsupportedTransform)  # what the exact rules refuse, with a reason
+NOT_EXACT = (precision.UnsupportedLayer, UnsupportedTransform, graph.UnsupportedGraph)  # what the exact rules refuse, with a reason
 
 
 class InputFormatConflict(L1CNNError):
@@ -57,7 +57,7 @@ def prepare(model, exact: bool = True, input_format=None, keep_head: bool = Fals
         except UnsupportedTransform:
             pass
         return Prepared(firmware, False, {}, reference, {}, head)
-    precision.check_chain(firmware.layers)
+    graph.check(firmware)
     firmware = exact_equivalent(firmware)
     derived = precision.derive(firmware)
     return Prepared(firmware, True, derived.types, reference, derived.caveats, head, derived.weights, derived.proofs)

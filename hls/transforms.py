@@ -31,6 +31,7 @@ import tensorflow as tf
 from qkeras import QConv1D, QConv2D, QDense
 
 from common.errors import L1CNNError
+from hls import graph
 from quantize.formats import exact_grid_format
 
 FOLDED = {"QConv2DBatchnorm": "conv", "QDenseBatchnorm": "dense"}  # batch-norm-folding layer -> plain kind
@@ -48,27 +49,27 @@ class UnsupportedTransform(L1CNNError, ValueError):
 
 
 def _rebuild(model, replace, head=None):
-    """The model with layer -> replace(layer) (a list of (new layer, weights) pairs, empty to drop the
-    layer, or None to keep a copy), and `head` (a layer) inserted right after the input when given.
-
-    A Sequential model built without an InputLayer has none in model.layers: every layer is kept.
+    """The model with layer -> replace(layer) (a list of (new layer, weights) pairs applied in turn,
+    empty to drop the layer, or None to keep a copy), and `head` (a layer) inserted right after the
+    input when given. Branches and merges are rebuilt as they were (hls/graph.py refuses any graph
+    hls4ml cannot express); a Sequential model built without an InputLayer gets one.
     """
-    for prev, layer in zip(model.layers, model.layers[1:]):
-        if layer.input is not prev.output:  # a rebuild layer by layer would silently rewire a graph
-            raise UnsupportedTransform(f"layer '{layer.name}' does not read the layer before it; only sequential "
-                                       f"CNNs (one chain of layers) can be transformed")
+    inbound = graph.check(model)
     first = model.layers[0]
     has_input = type(first).__name__ == "InputLayer"
     x = inp = tf.keras.layers.Input(model.input_shape[1:], name=first.name if has_input else model.input_names[0])
     if head is not None:
         x = head(x)
-    pending = []
+    tensors, pending = {first.name: x} if has_input else {}, []
     for layer in model.layers[1 if has_input else 0:]:
+        ins = [tensors[n] for n in inbound[layer.name]] or [x]
+        y = ins if len(ins) > 1 else ins[0]
         new = replace(layer)
         for new_layer, weights in ([_copy(layer)] if new is None else new):
-            x = new_layer(x)
+            y = new_layer(y)
             pending.append((new_layer, weights))
-    out = tf.keras.Model(inp, x, name=model.name)
+        tensors[layer.name] = y
+    out = tf.keras.Model(inp, tensors[output_layer(model).name], name=model.name)
     for layer, weights in pending:
         if weights:
             layer.set_weights(weights)
@@ -234,16 +235,22 @@ def _is_plain_quantized_relu(layer):
 
 
 def drop_redundant_relu(model):
-    layers = model.layers
-    redundant = {a.name for a, b in zip(layers, layers[1:]) if _is_float_relu(a) and _is_plain_quantized_relu(b)}
+    by_name, users = {l.name: l for l in model.layers}, graph.consumers(model)
+    redundant = {a.name for a in model.layers if _is_float_relu(a) and users[a.name] and all(
+        _is_plain_quantized_relu(by_name[u]) for u in users[a.name])}
     if not redundant:
         return model
     return _rebuild(model, lambda layer: [] if layer.name in redundant else None)
 
 
+def output_layer(model):
+    """The layer whose output is the model's (one output: hls/graph.py refuses more)."""
+    return model.get_layer(model.output_names[0])
+
+
 def head_of(model):
     """The name of the model's softmax/sigmoid head ('<layer>' for a fused one), or None."""
-    last = model.layers[-1]
+    last = output_layer(model)
     act = _activation_name(last) if type(last).__name__ in ("Activation", *AFFINE) else None
     return last.name if act in HEADS else None
 
@@ -252,7 +259,7 @@ def strip_head(model):
     """The model ending at the logits: a final softmax/sigmoid (separate or fused) is removed."""
     if head_of(model) is None:
         return model
-    last = model.layers[-1]
+    last = output_layer(model)
     if type(last).__name__ == "Activation":
         return tf.keras.Model(model.inputs, last.input, name=model.name)
     return _rebuild(model, lambda layer: [_copy(layer, activation="linear")] if layer is last else None)

@@ -107,6 +107,30 @@ def _conv_block(rng, x, i, one_d, desc):
     return x
 
 
+def _branch_conv(rng, x, filters, k, one_d, name):
+    wq, bq, wtxt = _weights(rng)
+    conv = QConv1D if one_d else QConv2D
+    y = conv(filters, k, padding="same", kernel_quantizer=wq, bias_quantizer=bq, name=name)(x)
+    act, atxt = _q_activation(rng, f"{name}_act")
+    return act(y), f"{wtxt} -> {atxt}"
+
+
+def _merge_block(rng, x, i, one_d, desc):
+    """A residual block (x + conv(x), re-quantized) or an inception block (1-wide and 3-wide conv branches
+    concatenated): functional graphs whose branches meet again."""
+    layers = tf.keras.layers
+    if rng.random() < 0.5:
+        y, txt = _branch_conv(rng, x, int(x.shape[-1]), int(rng.integers(1, 4)), one_d, f"res{i}")
+        x = layers.Add(name=f"add{i}")([x, y])
+        act, atxt = _q_activation(rng, f"res{i}_out")
+        desc.append(f"residual [conv {txt}] + skip -> {atxt}")
+        return act(x)
+    a, ta = _branch_conv(rng, x, int(rng.integers(1, 4)), 1, one_d, f"inc{i}a")
+    b, tb = _branch_conv(rng, x, int(rng.integers(1, 4)), 3, one_d, f"inc{i}b")
+    desc.append(f"inception [k1 {ta}] [k3 {tb}] concatenated")
+    return layers.Concatenate(name=f"cat{i}")([a, b])
+
+
 def _build(rng):
     """One random architecture: 2D images or 1D sequences, with or without an input quantizer (then
     the input format is declared), a flat input reshaped into an image, conv blocks, global pooling or
@@ -129,6 +153,8 @@ def _build(rng):
         desc.append("reshape flat -> image")
     for i in range(int(rng.integers(1, 4))):
         x = _conv_block(rng, x, i, one_d, desc)
+        if rng.random() < 0.25:
+            x = _merge_block(rng, x, i, one_d, desc)
     if rng.random() < 0.3:
         avg = rng.random() < 0.5
         pool = ((layers.GlobalAveragePooling1D if avg else layers.GlobalMaxPooling1D) if one_d else

@@ -226,3 +226,61 @@ def test_what_hls4ml_cannot_build_is_refused_with_its_io_type():
     with pytest.raises(UnsupportedLayer, match="io_stream depthwise kernel computes a 1-wide kernel with stride 2"):
         check_io_support(strided_pointwise, "io_stream")
     check_io_support(prepare(_model(build(3, 2))).model, "io_stream")
+
+
+def _residual_inception(one_d):
+    conv = QConv1D if one_d else QConv2D
+
+    def build(i):
+        x = _q_in(i)
+        x = QActivation(quantized_relu(6, 2), name="r0")(conv(3, 3, kernel_quantizer=W, bias_quantizer=B, name="c0")(x))
+        y = QActivation(quantized_relu(6, 2), name="r1")(
+            conv(3, 3, padding="same", kernel_quantizer=W, bias_quantizer=B, name="c1")(x))
+        x = QActivation(quantized_relu(7, 3), name="r2")(L.Add(name="skip")([x, y]))
+        a = QActivation(quantized_relu(5, 2), name="ra")(conv(2, 1, kernel_quantizer=W, bias_quantizer=B, name="ca")(x))
+        b = QActivation(quantized_bits(6, 2, alpha=1), name="rb")(
+            conv(2, 3, padding="same", kernel_quantizer=W, bias_quantizer=B, name="cb")(x))
+        x = L.Concatenate(name="cat")([a, b])
+        return QDense(2, kernel_quantizer=W, bias_quantizer=B, name="out")(L.Flatten()(x))
+    return build
+
+
+@pytest.mark.unit
+def test_residual_and_inception_blocks_get_exact_merge_types():
+    p = prepare(_model(_residual_inception(one_d=False)))
+    assert p.guaranteed, p.caveats
+    assert FixedFormat.parse(p.types["skip"]["result"]) == FixedFormat(7, 3, False)  # [0, 3.75] + [0, 3.75]
+    assert FixedFormat.parse(p.types["cat"]["result"]) == FixedFormat(6, 3, True)  # holds ufixed<5,2> and fixed<6,3>
+
+
+@pytest.mark.unit
+def test_graphs_hls4ml_cannot_express_are_refused():
+    from hls.graph import UnsupportedGraph
+
+    inp = L.Input((4, 4, 1))
+    x = _q_in(inp)
+    two = tf.keras.Model(inp, [L.Flatten()(x), L.Flatten()(x)])
+    with pytest.raises(UnsupportedGraph, match="1 inputs and 2 outputs"):
+        prepare(two)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("one_d,io_type", [(False, "io_parallel"), (False, "io_stream"), (True, "io_parallel")])
+def test_residual_and_inception_blocks_are_bit_exact(one_d, io_type):
+    from hls.check import check_model
+    from hls.settings import DEFAULTS
+
+    model = _model(_residual_inception(one_d), shape=(10, 2) if one_d else (8, 8, 1))
+    x = np.random.default_rng(5).uniform(-1, 5, (300, *model.input_shape[1:])).astype(np.float32)
+    res = check_model(model, x, DEFAULTS.with_(io_type=io_type))
+    assert res["bit_exact_fraction"] == 1.0 and res["guaranteed"], res["diagnosis"]
+
+
+@pytest.mark.unit
+def test_one_d_branches_in_io_stream_are_refused():
+    from hls.convert import check_io_support
+    from hls.precision import UnsupportedLayer
+
+    p = prepare(_model(_residual_inception(one_d=True), shape=(10, 2)))
+    with pytest.raises(UnsupportedLayer, match="layer 'r0': hls4ml 1.3's io_stream copies a 1D tensor"):
+        check_io_support(p.model, "io_stream")

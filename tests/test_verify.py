@@ -56,7 +56,11 @@ def _conv(x, name="c", **kw):
     (lambda i: _conv(tf.keras.layers.Activation("softmax", name="sm")(_q(i))), "layer 'sm' is a softmax inside"),
     (lambda i: tf.keras.layers.Activation("tanh", name="th")(_conv(_q(i))), "layer 'th' is a float activation 'tanh'"),
     (lambda i: _conv(i), "has no input quantizer"),
-    (lambda i: (lambda q: tf.keras.layers.Add(name="skip")([_conv(q, padding="same"), q]))(_q(i)), "sequential"),
+    (lambda i: (lambda c: c(c(_q(i))))(QConv2D(1, 3, padding="same", kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                                              bias_quantizer=quantized_bits(8, 3, alpha=1), name="shared")),
+     "layer 'shared' is applied 2 times"),
+    (lambda i: tf.keras.layers.Multiply(name="mul")([_conv(_q(i), name="c1"), _conv(_q(i), name="c2")]),
+     "layer 'mul' (Multiply) reads 2 tensors"),
     (lambda i: tf.keras.layers.LSTM(3, name="rnn")(tf.keras.layers.Reshape((6, 6))(_q(i))), "not supported"),
 ])
 def test_unsupported_fails_fast_with_a_named_reason(tmp_path, build, needle):
