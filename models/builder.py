@@ -106,6 +106,34 @@ def _conv1d(x, a, name, q):
     return QConv1D(kernel_quantizer=w.qkeras_bits(), bias_quantizer=b.qkeras_bits(), **common)(x)
 
 
+def _depthwise(x, a, name, q):
+    from qkeras import QDepthwiseConv2D
+
+    common = dict(kernel_size=a["kernel"], strides=a["strides"], padding=a["padding"], name=name)
+    if not q:
+        return _layers().DepthwiseConv2D(**common)(x)
+    w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
+    return QDepthwiseConv2D(depthwise_quantizer=w.qkeras_bits(), bias_quantizer=b.qkeras_bits(), **common)(x)
+
+
+def _separable(x, a, name, q):
+    from qkeras import QSeparableConv1D, QSeparableConv2D
+
+    one_d = len(x.shape) == 3
+    common = dict(filters=a["filters"], kernel_size=a["kernel"], strides=a["strides"], padding=a["padding"], name=name)
+    if not q:
+        return (_layers().SeparableConv1D if one_d else _layers().SeparableConv2D)(**common)(x)
+    w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
+    cls = QSeparableConv1D if one_d else QSeparableConv2D
+    return cls(depthwise_quantizer=w.qkeras_bits(), pointwise_quantizer=w.qkeras_bits(),
+               bias_quantizer=b.qkeras_bits(), **common)(x)
+
+
+def _check_depthwise(c, a, path):
+    return {"kernel": c.integer(a, "kernel", path, 1, 11), "strides": c.integer(a, "strides", path, 1, 8, default=1),
+            "padding": c.choice(a, "padding", path, PADDINGS, default=PADDINGS[0]), **_quantized(c, a, path)}
+
+
 def _by_rank(one_d, two_d):
     """A layer whose 1D or 2D Keras form follows the tensor it is applied to (sequence or image)."""
     def build(x, a, name, q):
@@ -138,6 +166,12 @@ LAYER_KINDS = {
     "dense": LayerKind(("units", *QUANTIZED_FIELDS), True, _check_dense, _dense),
     "relu": LayerKind(("format",), False, lambda c, a, p: {"format": check_fixed(c, a, "format", p, signed=False)}, _relu),
     "conv1d": LayerKind(("filters", "kernel", "strides", "padding", *QUANTIZED_FIELDS), True, _check_conv, _conv1d),
+    "depthwise_conv": LayerKind(("kernel", "strides", "padding", *QUANTIZED_FIELDS), True, _check_depthwise,
+                                _depthwise),
+    "separable_conv": LayerKind(("filters", "kernel", "strides", "padding", *QUANTIZED_FIELDS), True, _check_conv,
+                                _separable),
+    "batchnorm": LayerKind((), False, lambda c, a, p: {},
+                           lambda x, a, name, q: _layers().BatchNormalization(name=name)(x)),
     "maxpool": LayerKind(("size",), False, _check_pool, _by_rank("MaxPooling1D", "MaxPooling2D")),
     "avgpool": LayerKind(("size",), False, _check_pool, _by_rank("AveragePooling1D", "AveragePooling2D")),
     "global_maxpool": LayerKind((), False, lambda c, a, p: {},

@@ -284,3 +284,25 @@ def test_one_d_branches_in_io_stream_are_refused():
     p = prepare(_model(_residual_inception(one_d=True), shape=(10, 2)))
     with pytest.raises(UnsupportedLayer, match="layer 'r0': hls4ml 1.3's io_stream copies a 1D tensor"):
         check_io_support(p.model, "io_stream")
+
+
+@pytest.mark.unit
+def test_config_layer_kinds_build_every_new_construct():
+    from common.checks import Checker
+    from models.builder import LAYER_KINDS, build
+
+    arch = []
+    for kind, args in [("conv1d", {"filters": 3, "kernel": 3}), ("relu", {"format": "ap_ufixed<6,2>"}),
+                       ("separable_conv", {"filters": 4, "kernel": 3}), ("batchnorm", {}),
+                       ("relu", {"format": "ap_ufixed<6,2>"}), ("zeropad", {"size": 1}), ("maxpool", {"size": 2}),
+                       ("dropout", {"rate": 0.1}), ("global_avgpool", {}), ("dense", {"units": 2})]:
+        a = LAYER_KINDS[kind].check(Checker("t"), args, "a")
+        arch.append((kind, {k: ("ap_fixed<6,1>" if v is None else v) for k, v in a.items()}))
+    model = build(arch, (18, 2), "ap_ufixed<8,2>", "t", quantized=True)  # 18-2-2+2 = 16, pooled to 8
+    kinds = [type(l).__name__ for l in model.layers]
+    for k in ("QConv1D", "QSeparableConv1D", "BatchNormalization", "ZeroPadding1D", "MaxPooling1D", "Dropout",
+              "GlobalAveragePooling1D"):
+        assert k in kinds, kinds
+    p = prepare(model)
+    assert p.proofs["batchnorm1"]["n_differing"] == 0 and p.guaranteed, (p.caveats, p.proofs)
+    assert "depthwise_conv" in LAYER_KINDS and "global_maxpool" in LAYER_KINDS
