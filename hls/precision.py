@@ -203,9 +203,10 @@ def _affine(layer, fmt, caveats):
     b, b_fmt = _weights(layer, "bias", caveats) if layer.use_bias else (np.zeros(w.shape[-1]), None)
     w, w_fmt, acc = _exact_sum(name, w, b, w_fmt, b_fmt, fmt, caveats)
     out = _settle(name, acc, caveats)
-    types = {"weight": w_fmt.hls_type(rounding=True), "accum": acc.hls_type(), "result": out.hls_type(rounding=True)}
+    r = name in caveats  # float-derived formats round onto their grid; exact ones never need to
+    types = {"weight": w_fmt.hls_type(rounding=r), "accum": acc.hls_type(), "result": out.hls_type(rounding=out != acc)}
     if b_fmt:
-        types["bias"] = b_fmt.hls_type(rounding=True)
+        types["bias"] = b_fmt.hls_type(rounding=r)
     # hls4ml appends a linear activation '<name>_linear' that would re-type the result.
     return {name: types, f"{name}_linear": {"result": out.hls_type()}}, out
 
@@ -227,10 +228,11 @@ def _separable(layer, fmt, caveats):
                                  caveats)
     pw, pw_fmt, acc = _exact_sum(name, pw.reshape(-1, pw.shape[-1]), b, pw_fmt, b_fmt, mid, caveats)
     out = _settle(name, acc, caveats)
-    types = {"depthwise": dw_fmt.hls_type(rounding=True), "pointwise": pw_fmt.hls_type(rounding=True),
-             "accum": _union(mid, acc).hls_type(), "dw_output": mid.hls_type(), "result": out.hls_type(rounding=True)}
+    r = name in caveats
+    types = {"depthwise": dw_fmt.hls_type(rounding=r), "pointwise": pw_fmt.hls_type(rounding=r),
+             "accum": _union(mid, acc).hls_type(), "dw_output": mid.hls_type(), "result": out.hls_type(rounding=out != acc)}
     if b_fmt:
-        types["bias"] = b_fmt.hls_type(rounding=True)
+        types["bias"] = b_fmt.hls_type(rounding=r)
     return {name: types, f"{name}_linear": {"result": out.hls_type()}}, out
 
 
