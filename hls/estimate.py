@@ -445,7 +445,8 @@ def estimate_model(model, hls, input_format=None) -> dict:
         per_layer = layer_reuse_factors(hls_model)
     used = reuse_factors_used(per_layer)
     result["exact_types"] = prepared.exact  # False: hls4ml's ap_fixed<16,6> defaults, as the float baseline
-    result["float32_layers"] = dict(prepared.caveats)  # layers realized from float arithmetic (wide types)
+    if prepared.caveats:  # layers realized from float arithmetic (wide types), whose exactness is measured
+        result["float32_layers"] = dict(prepared.caveats)
     result["reuse_factor_requested"] = hls.reuse_factor
     result["reuse_factors_used"] = used
     result["layer_reuse_factors"] = per_layer

@@ -278,10 +278,17 @@ def _batchnorm_affine(layer):
     Keras itself uses (rsqrt(var + eps) * gamma), held exactly where a format of FLOAT_WEIGHT_MAX_BITS can."""
     import tensorflow as tf
 
-    gamma = layer.gamma if layer.scale else tf.ones_like(layer.moving_variance)
-    inv = np.asarray(tf.math.rsqrt(layer.moving_variance + layer.epsilon) * gamma, np.float64)
-    beta = np.asarray(layer.beta, np.float64) if layer.center else np.zeros_like(inv)
-    offset = np.asarray(np.float32(beta - np.asarray(layer.moving_mean, np.float64) * inv), np.float64)
+    def param(name, quantizer):  # QBatchNormalization computes with its quantized parameters
+        q = getattr(layer, f"{quantizer}_quantizer_internal", None)
+        value = getattr(layer, name)
+        return q(value) if q is not None else value
+
+    var, mean = param("moving_variance", "variance"), param("moving_mean", "mean")
+    gamma = param("gamma", "gamma") if layer.scale else tf.ones_like(var)
+    inv = tf.math.rsqrt(var + layer.epsilon) * gamma
+    beta = param("beta", "beta") if layer.center else tf.zeros_like(inv)
+    offset = np.asarray(beta - mean * inv, np.float64)  # as tf.nn.batch_normalization, in float32
+    inv = np.asarray(inv, np.float64)
     s_fmt, s_exact = float32_format(inv, FLOAT_WEIGHT_MAX_BITS)
     b_fmt, b_exact = float32_format(offset, FLOAT_WEIGHT_MAX_BITS)
     return s_fmt.quantize(inv), b_fmt.quantize(offset), s_fmt, b_fmt, s_exact and b_exact
@@ -316,7 +323,7 @@ def _concatenate(layer, fmts, caveats):
 def _float_batchnorm(layer, fmt, caveats):
     """y = x * scale + offset in the firmware, exactly (derive() may then prove it exact with its quantizer)."""
     s, o, s_fmt, b_fmt, exact = _batchnorm_affine(layer)
-    caveats[layer.name] = ("float BatchNormalization: Keras computes x * gamma/sqrt(var + eps) + offset in "
+    caveats[layer.name] = (f"float {type(layer).__name__}: Keras computes x * gamma/sqrt(var + eps) + offset in "
                            "float32" + ("" if exact else f"; scale/offset rounded to {s_fmt}/{b_fmt}"))
     lo, hi = _batchnorm_result(s, o, fmt)
     frac = max(fmt.fractional + s_fmt.fractional, b_fmt.fractional)
@@ -396,6 +403,7 @@ RULES = {
     "ZeroPadding1D": _passthrough,
     "ZeroPadding2D": _passthrough,
     "BatchNormalization": _float_batchnorm,
+    "QBatchNormalization": _float_batchnorm,
     "Add": _add,
     "Concatenate": _concatenate,
 }
@@ -439,7 +447,7 @@ def derive(keras_model) -> Derivation:
         layer_types, fmt = rule(layer, fmt_in, caveats)
         types.update(layer_types)
         formats[layer.name] = fmt
-        if kind == "BatchNormalization":
+        if kind in ("BatchNormalization", "QBatchNormalization"):
             nxt = users[layer.name]
             _batchnorm_exactly(layer, by_name[nxt[0]] if len(nxt) == 1 else None, fmt_in, fmt, caveats,
                                weights, proofs)

@@ -306,3 +306,25 @@ def test_config_layer_kinds_build_every_new_construct():
     p = prepare(model)
     assert p.proofs["batchnorm1"]["n_differing"] == 0 and p.guaranteed, (p.caveats, p.proofs)
     assert "depthwise_conv" in LAYER_KINDS and "global_maxpool" in LAYER_KINDS
+
+
+@pytest.mark.integration
+def test_qbatchnormalization_before_a_quantizer_is_proven_and_bit_exact():
+    from qkeras import QBatchNormalization
+
+    from hls.check import check_model
+    from hls.settings import DEFAULTS
+
+    def build(i):
+        x = QConv2D(3, 3, kernel_quantizer=W, bias_quantizer=B, name="c")(_q_in(i))
+        x = QBatchNormalization(gamma_quantizer=quantized_bits(8, 2, alpha=1), beta_quantizer=quantized_bits(8, 3, alpha=1),
+                                mean_quantizer=quantized_bits(8, 3, alpha=1), name="qbn")(x)
+        x = QActivation(quantized_relu(6, 2), name="r")(x)
+        return QDense(2, kernel_quantizer=W, bias_quantizer=B, name="out")(L.Flatten()(x))
+
+    model = _model(build, shape=(6, 6, 1))
+    p = prepare(model)
+    assert p.guaranteed and p.proofs["qbn"]["n_differing"] == 0, (p.caveats, p.proofs)
+    x = np.random.default_rng(6).uniform(-1, 5, (300, 6, 6, 1)).astype(np.float32)
+    res = check_model(model, x, DEFAULTS, prepared=p)
+    assert res["bit_exact_fraction"] == 1.0, res["diagnosis"]
