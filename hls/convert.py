@@ -151,8 +151,8 @@ def _resource_rf_builds(n_in, n_out, rf, io_type="io_stream") -> bool:
     the conv's own kernel (nnet_conv2d_resource.h) also asserts RF <= n_in."""
     if rf > n_in and io_type == "io_parallel":
         return False
-    if rf <= n_in:
-        return rf == n_in or -(-n_in * n_out // rf) % n_out == 0
+    if rf <= n_in:  # its loop reads weights[ir + k*RF] up to the rounded-up block: RF must divide n_in*n_out
+        return (n_in * n_out) % rf == 0 and (rf == n_in or -(-n_in * n_out // rf) % n_out == 0)
     clipped = min(rf, n_in * n_out)
     return rf % n_in == 0 and clipped > n_in and clipped % n_in == 0
 

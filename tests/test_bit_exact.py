@@ -151,6 +151,7 @@ def test_requested_reuse_factor_reaches_every_layer(tmp_path):
     (3, 4, 2, False),                    # ceil(12/2) = 6 is no multiple of 4: assertion in csim
     (1, 1, 4, False),                    # rem0 clips RF to n_in*n_out = 1, not above n_in: assertion
     (2, 4, 4, True), (12, 4, 2, True), (12, 4, 12, True),
+    (5, 1, 4, False),                    # 4 does not divide 5: the kernel reads past the weights (wrong outputs)
 ])
 def test_resource_conv_reuse_factors_hls4ml_can_build(n_in, n_out, rf, ok):
     """The rule mirrors nnet_dense_resource.h (seen failing: sweep seeds 1 and 35 before the rule)."""
