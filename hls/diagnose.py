@@ -131,6 +131,9 @@ def _traced_input(by_name, inbound, name, trace, x):
         ins = inbound[ins[0]]
     if not ins or type(by_name[ins[0]]).__name__ == "InputLayer":
         return x
+    reads_input = not inbound[ins[0]] or type(by_name[inbound[ins[0]][0]]).__name__ == "InputLayer"
+    if ins[0] not in trace and reads_input:  # the input quantizer, merged by hls4ml into the input's type
+        return np.asarray(by_name[ins[0]](np.asarray(x, np.float32)), np.float64)
     return trace.get(ins[0])
 
 
