@@ -32,7 +32,7 @@ def _lsb_and_range(type_str):
     return fmt.lsb, fmt.max - fmt.min
 
 
-def first_divergence(compiled, keras_model, x: np.ndarray, types: dict) -> dict | None:
+def first_divergence(compiled, keras_model, x: np.ndarray, types: dict, absorbed=()) -> dict | None:
     """Trace the compiled project (l1cnn compiles every project with hls4ml's trace functions, so no
     recompile) and compare it with `keras_model` (the prepared model it was converted from) layer by
     layer. `types` are the firmware's layer types."""
@@ -40,7 +40,7 @@ def first_divergence(compiled, keras_model, x: np.ndarray, types: dict) -> dict 
         _, trace = compiled.trace(np.ascontiguousarray(x, dtype=np.float32))
     ref = keras_layer_outputs(keras_model, x)
     for name, ref_out in ref.items():
-        if name not in trace:
+        if name not in trace or name in absorbed:  # absorbed: proven equal after the quantizer that follows
             continue
         got = np.asarray(trace[name], np.float64).reshape(ref_out.shape)
         diff = np.abs(got - ref_out)
@@ -64,14 +64,15 @@ def first_divergence(compiled, keras_model, x: np.ndarray, types: dict) -> dict 
     return None
 
 
-def diagnose_mismatches(compiled, keras_model, y_keras, y_hls, x, layer_types: dict, max_samples=64) -> dict | None:
+def diagnose_mismatches(compiled, keras_model, y_keras, y_hls, x, layer_types: dict, max_samples=64,
+                        absorbed=()) -> dict | None:
     """first_divergence() on (up to max_samples of) the samples whose outputs differ; None if none differ."""
     k = np.asarray(y_keras).reshape(len(x), -1)
     h = np.asarray(y_hls).reshape(len(x), -1)
     bad = np.flatnonzero(np.any(k != h, axis=1))
     if not len(bad):
         return None
-    return first_divergence(compiled, keras_model, x[bad[:max_samples]], layer_types)
+    return first_divergence(compiled, keras_model, x[bad[:max_samples]], layer_types, absorbed)
 
 
 def traced_outputs(compiled, x) -> dict:
