@@ -59,7 +59,7 @@ def _conv(x, name="c", **kw):
     (lambda i: (lambda c: c(c(_q(i))))(QConv2D(1, 3, padding="same", kernel_quantizer=quantized_bits(6, 0, alpha=1),
                                               bias_quantizer=quantized_bits(8, 3, alpha=1), name="shared")),
      "layer 'shared' is applied 2 times"),
-    (lambda i: tf.keras.layers.Multiply(name="mul")([_conv(_q(i), name="c1"), _conv(_q(i), name="c2")]),
+    (lambda i: (lambda q: tf.keras.layers.Multiply(name="mul")([_conv(q, name="c1"), _conv(q, name="c2")]))(_q(i)),
      "layer 'mul' (Multiply) reads 2 tensors"),
     (lambda i: tf.keras.layers.LSTM(3, name="rnn")(tf.keras.layers.Reshape((6, 6))(_q(i))), "not supported"),
 ])
@@ -75,7 +75,8 @@ def test_verify_reports_a_mismatch_with_its_first_layer(saved, monkeypatch, caps
     from l1cnn.commands import verify
 
     break_rule(monkeypatch, "c1", 4)
-    args = argparse.Namespace(model_file=saved / "model.h5", inputs=saved / "x.npy", output_dir=None, json=True)
+    args = argparse.Namespace(model_file=saved / "model.h5", inputs=saved / "x.npy", output_dir=None, json=True,
+                              keep_head=False, against_hls4ml_default=False)
     assert verify.main(args, DEFAULTS) == 1
     res = json.loads(capsys.readouterr().out)
     assert res["bit_exact_fraction"] < 1.0 and res["first_mismatch_layer"] == "c1"
