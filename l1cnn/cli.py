@@ -143,7 +143,7 @@ def build_parser():
     x.add_argument("list", help="a YAML list of models (see tests/external_models.yaml)")
     x.add_argument("--root", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" /
                                          "external_models"), help="the folder the list's paths start from")
-    x.add_argument("--out", default="reports/external_models", help="folder for summary.json and table.md")
+    x.add_argument("--out", default="reports/external_models", help="folder for external.json and table.md")
     x.add_argument("--no-default", action="store_true", help="skip hls4ml's default conversion")
     w = sub.add_parser("sweep", help="check the bit-exact property on many random QKeras CNNs (both io types)")
     w.add_argument("--n-models", type=_positive_int, default=50)

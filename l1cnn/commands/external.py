@@ -3,7 +3,8 @@ conversion on the same inputs, into one JSON summary and a Markdown table.
 
 The list names, per model: its file (relative to --root), the declared input format, the inputs
 (a shipped .npy file, or uniform/normal random numbers with a count), the io type and what to
-expect (bit-exact, or measured for models with float arithmetic).
+expect (bit-exact, or measured for models with float arithmetic). The results are external.json, not
+summary.json: reports/*/summary.json are model reports, which reports/index.md gathers.
 """
 
 import json
@@ -100,7 +101,7 @@ def main(args) -> int:
     for name, entry in tqdm(entries.items(), unit="model", desc="external models"):
         rows.append(verify_entry(name, entry, root, against_default=not args.no_default))
     out = Path(args.out)
-    write_json(out / "summary.json", {"models": rows, "all_meet_expectation": all(r["meets_expectation"] for r in rows)})
+    write_json(out / "external.json", {"models": rows, "all_meet_expectation": all(r["meets_expectation"] for r in rows)})
     write_text(out / "table.md", table(rows))
     print(table(rows), end="")
     for r in rows:
