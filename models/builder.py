@@ -84,26 +84,22 @@ def _layers():
     return tf.keras.layers
 
 
-def _conv(x, a, name, q):
-    from qkeras import QConv2D
+def _convolution(float_kind, quantized_kind):
+    """A conv builder: the Keras layer `float_kind`, or its QKeras form `quantized_kind` with the formats."""
+    def build(x, a, name, q):
+        import qkeras
 
-    layers = _layers()
-    common = dict(filters=a["filters"], kernel_size=a["kernel"], strides=a["strides"], padding=a["padding"], name=name)
-    if not q:
-        return layers.Conv2D(**common)(x)
-    w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
-    return QConv2D(kernel_quantizer=w.qkeras_bits(), bias_quantizer=b.qkeras_bits(), **common)(x)
+        common = dict(filters=a["filters"], kernel_size=a["kernel"], strides=a["strides"], padding=a["padding"],
+                      name=name)
+        if not q:
+            return getattr(_layers(), float_kind)(**common)(x)
+        w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
+        return getattr(qkeras, quantized_kind)(kernel_quantizer=w.qkeras_bits(), bias_quantizer=b.qkeras_bits(),
+                                               **common)(x)
+    return build
 
 
-def _conv1d(x, a, name, q):
-    from qkeras import QConv1D
-
-    layers = _layers()
-    common = dict(filters=a["filters"], kernel_size=a["kernel"], strides=a["strides"], padding=a["padding"], name=name)
-    if not q:
-        return layers.Conv1D(**common)(x)
-    w, b = (FixedFormat.parse(a[k]) for k in QUANTIZED_FIELDS)
-    return QConv1D(kernel_quantizer=w.qkeras_bits(), bias_quantizer=b.qkeras_bits(), **common)(x)
+_conv, _conv1d = _convolution("Conv2D", "QConv2D"), _convolution("Conv1D", "QConv1D")
 
 
 def _depthwise(x, a, name, q):
