@@ -4,6 +4,7 @@ The list reads like the architecture diagram; a registry maps each layer kind to
 config fields (read with common.checks.Checker, defaults included) and to the function
 that adds it (as hls4ml maps layer types to handlers). A new kind is one LayerKind entry
 here plus its precision rule in hls/precision.py and its cost rule in hls/estimate.py.
+Blocks (BLOCK_KINDS: residual, inception) hold layer lists of their own, joined by Add or Concatenate.
 The quantized model starts with a QActivation holding the declared input format, so the
 firmware input type and the first quantizer are the same (no double rounding).
 TensorFlow is imported only when a model is built: config validation reads the registry without it.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from common.checks import where
+from common.errors import L1CNNError
 from quantize.formats import FLOAT32_EXACT_BITS, FixedFormat
 QUANTIZED_FIELDS = ("weight", "bias")  # per-layer formats; default: the config's quantization section
 PADDINGS = ("valid", "same")  # Keras conv padding modes hls4ml converts
@@ -181,18 +183,73 @@ LAYER_KINDS = {
 }
 
 
+class ArchitectureError(L1CNNError, ValueError):
+    """An architecture whose layers do not fit together (found when the model is built)."""
+
+
+@dataclass(frozen=True)
+class BlockKind:
+    """Branches (layer lists; an empty one passes its input through) joined by one merge layer, as
+    functional models write residual and inception blocks."""
+    fields: tuple      # the config fields, each holding a layer list (or, for `branches`, a list of them)
+    required: tuple    # the fields that must be given
+    branches: Callable  # normalized args -> (layer list, ...) in build order
+    merge: str         # the Keras layer joining the branches
+    same_axes: slice   # the output axes every branch must agree on (Add: all; Concatenate: all but channels)
+    hint: str          # what to change when branches disagree
+    example: str       # how the config spells it
+
+
+BLOCK_KINDS = {
+    "residual": BlockKind(("layers", "shortcut"), ("layers",), lambda a: (a["layers"], a["shortcut"]), "Add",
+                          slice(1, None), "keep the input's shape in the body (padding: same, the input's "
+                                          "channel count) or give a 'shortcut' that makes the same shape",
+                          "'residual: {layers: [...], shortcut: [...]}'"),
+    "inception": BlockKind(("branches",), ("branches",), lambda a: a["branches"], "Concatenate", slice(1, -1),
+                           "give every branch the same output size (padding: same, equal strides and pooling)",
+                           "'inception: {branches: [[...], [...]]}'"),
+}
+
+
+def walk(architecture):
+    """(kind, args, name) of every layer and block, blocks before their branches, in build order.
+    Names are <kind><n> (conv1, relu1, residual1, ...), counted over the whole model."""
+    counts = {}
+
+    def visit(layers):
+        for kind, args in layers:
+            counts[kind] = counts.get(kind, 0) + 1
+            yield kind, args, f"{kind}{counts[kind]}"
+            if kind in BLOCK_KINDS:
+                for branch in BLOCK_KINDS[kind].branches(args):
+                    yield from visit(branch)
+    return visit(architecture)
+
+
 def layer_names(architecture) -> list:
-    """The Keras layer names build() gives an architecture: <kind><n> (conv1, relu1, conv2, ...)."""
-    counts, names = {}, []
-    for kind, _ in architecture:
-        counts[kind] = counts.get(kind, 0) + 1
-        names.append(f"{kind}{counts[kind]}")
-    return names
+    """The Keras layer names build() gives an architecture (see walk)."""
+    return [name for _, _, name in walk(architecture)]
+
+
+def _stack(x, layers, names, quantized):
+    for kind, args in layers:
+        name = next(names)
+        if kind not in BLOCK_KINDS:
+            x = LAYER_KINDS[kind].build(x, args, name, quantized)
+            continue
+        block = BLOCK_KINDS[kind]
+        outs = [_stack(x, branch, names, quantized) for branch in block.branches(args)]
+        shapes = [tuple(o.shape[block.same_axes]) for o in outs]
+        if len(set(shapes)) > 1:
+            full = ", ".join(str(tuple(o.shape[1:])) for o in outs)
+            raise ArchitectureError(f"{kind} block '{name}': its branches give shapes {full}; {block.hint}")
+        x = getattr(_layers(), block.merge)(name=name)(outs)
+    return x
 
 
 def build(architecture, input_shape, input_format: str, name: str, quantized: bool):
     """The CNN of a normalized architecture [(kind, args), ...]; outputs are logits, never softmax.
-    Layers are named <kind><n> (conv1, relu1, ...), the quantized input 'input_q'."""
+    Layers are named as walk() names them, the quantized input 'input_q'."""
     import tensorflow as tf
     from qkeras import QActivation
 
@@ -200,6 +257,5 @@ def build(architecture, input_shape, input_format: str, name: str, quantized: bo
     x = inp
     if quantized:
         x = QActivation(FixedFormat.parse(input_format).qkeras_bits(), name="input_q")(x)
-    for (kind, args), layer_name in zip(architecture, layer_names(architecture)):
-        x = LAYER_KINDS[kind].build(x, args, layer_name, quantized)
+    x = _stack(x, architecture, iter(layer_names(architecture)), quantized)
     return tf.keras.Model(inp, x, name=name)

@@ -1,13 +1,14 @@
-"""Random sequential QKeras CNNs for property tests of the bit-exact flow.
+"""Random QKeras CNNs (Sequential-like chains and functional graphs) for property tests of the bit-exact flow.
 
 Each draw varies what can break bit exactness: 2D images or 1D sequences (QConv1D), a declared
 input format instead of an input quantizer, a flat input reshaped into an image, zero padding,
-depthwise and separable convolutions, activations fused into the conv, float BatchNormalization and float ReLU, Dropout, global
-average/max pooling, softmax/sigmoid heads, depth, filters, kernel sizes,
+depthwise and separable convolutions, plain float Conv/Dense layers, activations fused into the conv,
+float BatchNormalization, QBatchNormalization and float ReLU, Dropout, residual (Add) and inception
+(Concatenate) blocks, global average/max pooling, softmax/sigmoid heads, depth, filters, kernel sizes,
 strides, padding, max/average pooling, weight and activation widths from 2 to
 16 bits, integer bits, signed (quantized_bits) and unsigned (quantized_relu)
-activations, power-of-two weight scales (alpha='auto_po2'), batch norm folded
-into the weights (QConv2DBatchnorm), random or briefly trained weights. Draws the caller's
+activations, power-of-two and float weight scales (alpha='auto_po2', 'auto'), batch norm folded
+into the weights (QConv2DBatchnorm, QDenseBatchnorm), random or briefly trained weights. Draws the caller's
 `accept` refuses are redrawn: the sweep passes l1cnn's exact conversion rules, which refuse
 exact accumulators wider than QKeras' float32 arithmetic holds (see hls/precision.py).
 """
@@ -16,10 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
-from qkeras import (QActivation, QConv1D, QConv2D, QConv2DBatchnorm, QDense, QDepthwiseConv2D, QSeparableConv1D,
-                    QSeparableConv2D, quantized_bits, quantized_relu)
+from qkeras import (QActivation, QBatchNormalization, QConv1D, QConv2D, QConv2DBatchnorm, QDense, QDepthwiseConv2D,
+                    QSeparableConv1D, QSeparableConv2D, quantized_bits, quantized_relu)
 
 from models.builder import PADDINGS
+from models.qkeras_objects import QDenseBatchnorm
 from quantize.formats import FixedFormat
 
 
@@ -43,10 +45,21 @@ def _q_activation(rng, name):
 def _weights(rng):
     bits = int(rng.integers(2, 9))
     integer = int(rng.integers(0, 2)) if bits > 2 else 0
-    alpha = "auto_po2" if bits > 2 and rng.random() < 0.25 else 1
+    alpha = str(rng.choice(["1", "auto_po2", "auto"], p=[0.7, 0.22, 0.08])) if bits > 2 else "1"
+    alpha = 1 if alpha == "1" else alpha
     return (quantized_bits(bits, integer, alpha=alpha),
             quantized_bits(int(rng.integers(4, 11)), int(rng.integers(1, 4)), alpha=1),
-            f"w<{bits},{integer}>{' po2' if alpha != 1 else ''}")
+            f"w<{bits},{integer}>{'' if alpha == 1 else ' ' + alpha}")
+
+
+def _batchnorm(rng, name):
+    """A float BatchNormalization or a QBatchNormalization with quantized parameters."""
+    if rng.random() < 0.5:
+        return tf.keras.layers.BatchNormalization(name=name), "float BN"
+    bits = int(rng.integers(6, 11))
+    q = quantized_bits(bits, 2, alpha=1)
+    return (QBatchNormalization(gamma_quantizer=q, beta_quantizer=q, mean_quantizer=q, name=name),
+            f"QBatchNormalization<{bits},2>")
 
 
 def _conv_block(rng, x, i, one_d, desc):
@@ -62,15 +75,21 @@ def _conv_block(rng, x, i, one_d, desc):
         padding = "same"
     wq, bq, wtxt = _weights(rng)
     filters = int(rng.integers(1, 7))
-    form = str(rng.choice(["conv", "depthwise", "separable"], p=[0.7, 0.15, 0.15]))
+    form = str(rng.choice(["conv", "depthwise", "separable", "float"], p=[0.64, 0.14, 0.14, 0.08]))
     if one_d and form == "depthwise":  # QKeras has no QDepthwiseConv1D
         form = "separable"
     bn = form == "conv" and not one_d and rng.random() < 0.2
     fused = str(rng.choice(["linear", "relu", "quantizer"], p=[0.7, 0.15, 0.15]))
+    if form == "float" and fused == "quantizer":  # a Keras layer takes no QKeras activation
+        fused = "relu"
     act, atxt = _q_activation(rng, f"act{i}")
     activation = {"linear": None, "relu": "relu", "quantizer": str(act.quantizer)}[fused]
     common = dict(strides=stride, padding=padding, bias_quantizer=bq, activation=activation, name=f"conv{i}")
-    if form == "depthwise":
+    if form == "float":
+        del common["bias_quantizer"]
+        wtxt = "float32"
+        x = (layers.Conv1D if one_d else layers.Conv2D)(filters, k, **common)(x)
+    elif form == "depthwise":
         x = QDepthwiseConv2D(k, depth_multiplier=int(rng.integers(1, 3)), depthwise_quantizer=wq, **common)(x)
     elif form == "separable":
         pq, _, ptxt = _weights(rng)
@@ -85,9 +104,10 @@ def _conv_block(rng, x, i, one_d, desc):
     if fused == "quantizer":
         desc.append(f"{text} fused {atxt}")
     else:
-        if rng.random() < 0.1:
-            x = layers.BatchNormalization(name=f"float_bn{i}")(x)
-            text += " + float BN"
+        if rng.random() < 0.15:
+            bn_layer, bn_text = _batchnorm(rng, f"bn{i}")
+            x = bn_layer(x)
+            text += f" + {bn_text}"
         if fused == "relu":
             text += " fused relu"
         elif rng.random() < 0.15:
@@ -166,10 +186,15 @@ def _build(rng):
     if rng.random() < 0.6:
         wq, bq, wtxt = _weights(rng)
         units = int(rng.integers(2, 12))
-        x = QDense(units, kernel_quantizer=wq, bias_quantizer=bq, name="dense_h")(x)
+        form = str(rng.choice(["QDense", "QDenseBatchnorm", "Dense"], p=[0.75, 0.15, 0.1]))
+        if form == "Dense":
+            x, wtxt = layers.Dense(units, name="dense_h")(x), "float32"
+        else:
+            cls = QDenseBatchnorm if form == "QDenseBatchnorm" else QDense
+            x = cls(units, kernel_quantizer=wq, bias_quantizer=bq, name="dense_h")(x)
         act, atxt = _q_activation(rng, "act_h")
         x = act(x)
-        desc.append(f"dense{units} {wtxt} -> {atxt}")
+        desc.append(f"{form}{units} {wtxt} -> {atxt}")
     wq, bq, wtxt = _weights(rng)
     n_out = int(rng.integers(1, 6))
     x = QDense(n_out, kernel_quantizer=wq, bias_quantizer=bq, name="logits")(x)

@@ -82,6 +82,41 @@ def test_bad_architecture(good):
         config.validate(cfg, "x.yaml")
 
 
+RELU = {"relu": {"format": "ap_ufixed<6,2>"}}
+BLOCK = [{"conv": {"filters": 2, "kernel": 3, "padding": "same"}}, RELU]
+
+
+@pytest.mark.parametrize("block,expect", [
+    ({"residual": [RELU]}, "architecture[2].residual must be a mapping like 'residual: {layers: [...]"),
+    ({"residual": {"shortcut": BLOCK}}, "architecture[2].residual.layers is missing"),
+    ({"residual": {"layers": []}}, "architecture[2].residual.layers must be a non-empty list of layers"),
+    ({"residual": {"layers": [{"lstm": {}}]}}, "architecture[2].residual.layers[0] has unknown layer kind 'lstm'"),
+    ({"inception": {"branches": [BLOCK]}}, "architecture[2].inception.branches must list at least two branches"),
+    ({"inception": {"branches": [BLOCK, [{"conv": {"filters": 0, "kernel": 1}}]]}},
+     "architecture[2].inception.branches[1][0].conv.filters must be an integer in 1..256"),
+])
+def test_bad_blocks_name_the_nested_field(good, block, expect):
+    cfg = copy.deepcopy(good)
+    cfg["architecture"].insert(2, block)
+    with pytest.raises(L1CNNError, match=re.escape(expect)):
+        config.validate(cfg, "x.yaml")
+
+
+def test_blocks_are_normalized_and_named_in_build_order(good):
+    from models.builder import walk
+
+    cfg = copy.deepcopy(good)
+    cfg["architecture"][2:2] = [{"residual": {"layers": BLOCK}},
+                                {"inception": {"branches": [[{"maxpool": {"size": 1}}], BLOCK]}}]
+    cfg["hls"]["layer_reuse_factors"] = {"conv3": 2}  # a conv inside a block takes its own factor
+    arch = config.validate(cfg, "x.yaml").architecture
+    kind, res = arch[2]
+    assert kind == "residual" and res["shortcut"] == () and res["layers"][0][1]["weight"] == "ap_fixed<6,1>"
+    names = [n for _, _, n in walk(arch)]
+    assert names[:10] == ["conv1", "relu1", "residual1", "conv2", "relu2", "inception1", "maxpool1", "conv3",
+                          "relu3", "avgpool1"]
+
+
 def test_cli_bad_input_is_one_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\n  dataset: [\n")

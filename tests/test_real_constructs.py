@@ -328,3 +328,15 @@ def test_qbatchnormalization_before_a_quantizer_is_proven_and_bit_exact():
     x = np.random.default_rng(6).uniform(-1, 5, (300, 6, 6, 1)).astype(np.float32)
     res = check_model(model, x, DEFAULTS, prepared=p)
     assert res["bit_exact_fraction"] == 1.0, res["diagnosis"]
+
+
+@pytest.mark.unit
+def test_config_blocks_whose_branches_disagree_are_one_line():
+    from models.builder import ArchitectureError, build
+
+    conv = ("conv", {"filters": 3, "kernel": 3, "strides": 1, "padding": "valid", "weight": "ap_fixed<6,1>",
+                     "bias": "ap_fixed<8,3>"})
+    with pytest.raises(ArchitectureError, match=r"residual block 'residual1': its branches give shapes "
+                                                r"\(6, 6, 3\), \(8, 8, 1\); keep the input's shape"):
+        build((("residual", {"layers": (conv,), "shortcut": ()}), ("flatten", {})), (8, 8, 1), "ap_ufixed<8,2>",
+              "t", quantized=True)

@@ -7,6 +7,7 @@ extremes. Models run in parallel processes; the results are the same for any num
 
 import json
 import os
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -60,7 +61,8 @@ def check(seed: int) -> list[dict]:
             except UnsupportedLayer as e:
                 refused.append({"reuse_factor": rf, "reason": str(e)})
                 rf = max(r for r in SWEEP_REUSE_FACTORS if r < rf)
-        res.update(seed=seed, model=d.description, reuse_factors_refused=refused)
+        res.update(seed=seed, model=d.description, reuse_factors_refused=refused,
+                   layer_classes=sorted({type(layer).__name__ for layer in d.model.layers}))
         rows.append(res)
     return rows
 
@@ -91,6 +93,8 @@ def run(n_models: int, first_seed: int, jobs: int, out) -> dict:
                "n_defects": sum(r["cause"] == "firmware" for r in rows),
                "n_guaranteed_exact_models": sum(r["guaranteed"] for r in rows[::len(IO_TYPES)]),
                "n_checks_reuse_factor_above_1": sum(max(r["reuse_factors_used"], default=1) > 1 for r in rows),
+               "n_models_with_layer": dict(sorted(Counter(c for r in rows[::len(IO_TYPES)]
+                                                          for c in r["layer_classes"]).items())),
                "results": rows}
     if out:
         write_json(out, summary)

@@ -11,7 +11,7 @@ from hls.parts import UnknownPart, lookup
 from hls.settings import BACKENDS, DEFAULTS, IO_TYPES, MAX_REUSE_FACTOR, STRATEGIES, HlsSettings
 from l1cnn.config.schema import Budget, Dataset, InputSpec, ModelConfig, Pruning, Quantization, Training
 from l1cnn.dataset import SPLITS
-from models.builder import LAYER_KINDS, check_fixed, layer_names
+from models.builder import BLOCK_KINDS, LAYER_KINDS, check_fixed, walk
 from physics import GENERATORS, SEED_MAX, SEED_MIN
 
 NUMPY_SEED_MAX = 2 ** 32 - 1  # training seeds go to numpy (and TensorFlow), which take 0..2^32-1
@@ -60,9 +60,9 @@ def _input(c, d, dataset: Dataset, classes) -> InputSpec:
     return InputSpec(image, lsb, check_fixed(c, inp, "format", "input", signed=False))
 
 
-def _architecture(c, layers, n_classes, quantization: Quantization) -> tuple:
-    p = "architecture"
-    kinds = ", ".join(LAYER_KINDS)
+def _layer_list(c, layers, p, quantization: Quantization) -> tuple:
+    """A list of layers (and blocks, whose branches are layer lists of their own), normalized."""
+    kinds = ", ".join((*LAYER_KINDS, *BLOCK_KINDS))
     if not isinstance(layers, list) or not layers:
         c.fail(p, "must be a non-empty list of layers, e.g. '- conv: {filters: 4, kernel: 3}'")
     out = []
@@ -71,19 +71,47 @@ def _architecture(c, layers, n_classes, quantization: Quantization) -> tuple:
         if not isinstance(item, dict) or len(item) != 1:
             c.fail(lp, f"must be one '<kind>: {{...}}' entry with kind one of {kinds}")
         kind, args = next(iter(item.items()))
+        ap = f"{lp}.{kind}"
+        if kind in BLOCK_KINDS:
+            out.append((kind, _block(c, kind, args, ap, quantization)))
+            continue
         if kind not in LAYER_KINDS:
             c.fail(lp, f"has unknown layer kind '{kind}'; use one of {kinds}")
-        ap = f"{lp}.{kind}"
         args = c.section({} if args is None else args, ap, LAYER_KINDS[kind].fields)
         args = LAYER_KINDS[kind].check(c, args, ap)
         for q in ("weight", "bias"):  # per-layer formats default to the quantization section
             if q in args and args[q] is None:
                 args[q] = getattr(quantization, q)
         out.append((kind, args))
+    return tuple(out)
+
+
+def _block(c, kind, args, ap, quantization) -> dict:
+    block = BLOCK_KINDS[kind]
+    if not isinstance(args, dict):
+        c.fail(ap, f"must be a mapping like {block.example}")
+    c.section(args, ap, block.fields)
+    out = {}
+    for f in block.fields:
+        if f not in args and f not in block.required:
+            out[f] = ()  # an absent branch passes the input through
+        elif f == "branches":
+            branches = c.get(args, f, ap)
+            if not isinstance(branches, list) or len(branches) < 2:
+                c.fail(f"{ap}.{f}", f"must list at least two branches, each a layer list (got {branches!r})")
+            out[f] = tuple(_layer_list(c, b, f"{ap}.{f}[{i}]", quantization) for i, b in enumerate(branches))
+        else:
+            out[f] = _layer_list(c, c.get(args, f, ap), f"{ap}.{f}", quantization)
+    return out
+
+
+def _architecture(c, layers, n_classes, quantization: Quantization) -> tuple:
+    p = "architecture"
+    out = _layer_list(c, layers, p, quantization)
     last_kind, last = out[-1]
     if last_kind != "dense" or last.get("units") != n_classes:
         c.fail(f"{p}[{len(out) - 1}]", f"must be the logits layer 'dense: {{units: {n_classes}}}' (one per class)")
-    return tuple(out)
+    return out
 
 
 def hls_settings(c, h, path="hls", layer_names=None) -> HlsSettings:
@@ -143,7 +171,7 @@ def validate(raw: dict, source: str) -> ModelConfig:
     pr = c.section(c.get(raw, "pruning", ""), "pruning", ("target_sparsity", "epochs", "learning_rate"))
     pruning = Pruning(c.number(pr, "target_sparsity", "pruning", 0.0, 0.95), c.integer(pr, "epochs", "pruning", 1),
                       c.number(pr, "learning_rate", "pruning", 0.0, 1.0, lo_open=True))
-    weighted = [n for n, (kind, _) in zip(layer_names(arch), arch) if LAYER_KINDS[kind].weighted]
+    weighted = [n for kind, _, n in walk(arch) if kind in LAYER_KINDS and LAYER_KINDS[kind].weighted]
     hls = hls_settings(c, c.get(raw, "hls", "", default={}), layer_names=weighted)
     b = c.section(c.get(raw, "budget", ""), "budget", ("latency_ns", "rate_mhz", "resource_share"))
     budget = Budget(c.number(b, "latency_ns", "budget", 0.0, lo_open=True),

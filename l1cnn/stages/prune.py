@@ -1,7 +1,7 @@
 """Stage `prune`: magnitude pruning of the QKeras model with tensorflow-model-optimization.
 
-Only QConv2D/QDense kernels are pruned (QKeras layers implement tfmot's
-PrunableLayer); sparsity ramps polynomially to the target during fine-tuning,
+Only convolution and dense kernels are pruned (QKeras layers implement tfmot's
+PrunableLayer; a separable convolution prunes both its kernels); sparsity ramps polynomially to the target during fine-tuning,
 then the pruning wrappers are stripped. Reported sparsity counts weights that
 are exactly zero after quantization: what the firmware sees.
 """
@@ -12,7 +12,10 @@ from common.atomic import write_json
 from common.log import info
 from l1cnn import cache, dataset, paths
 
-PRUNABLE = ("QConv2D", "QDense", "Conv2D", "Dense")
+PRUNABLE = ("QConv2D", "QConv1D", "QDepthwiseConv2D", "QSeparableConv1D", "QSeparableConv2D", "QDense",
+            "Conv2D", "Conv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "Dense")
+KERNELS = (("kernel", "kernel_quantizer_internal"), ("depthwise_kernel", "depthwise_quantizer_internal"),
+           ("pointwise_kernel", "pointwise_quantizer_internal"))  # (weight, its QKeras quantizer)
 
 
 def prune_key(cfg) -> str:
@@ -26,8 +29,13 @@ def layer_sparsity(model) -> dict:
     for layer in model.layers:
         if type(layer).__name__ not in PRUNABLE:
             continue
-        q = getattr(layer, "kernel_quantizer_internal", None)
-        w = np.asarray(q(layer.kernel) if q is not None else layer.kernel)
+        ws = []
+        for kernel, quantizer in KERNELS:
+            if hasattr(layer, kernel):
+                q = getattr(layer, quantizer, None)
+                w = getattr(layer, kernel)
+                ws.append(np.asarray(q(w) if q is not None else w).ravel())
+        w = np.concatenate(ws)
         zeros = int(np.sum(w == 0))
         out[layer.name] = {"weights": int(w.size), "zeros": zeros, "sparsity": zeros / w.size}
     return out
@@ -80,8 +88,8 @@ def run(cfg, force=False) -> str:
 
 
 def _copy_weights(src, dst):
-    """Copy kernels/biases layer by layer (the pruning wrappers add mask variables)."""
-    for a, b in zip(src.layers, dst.layers):
-        inner = getattr(b, "layer", b)
+    """Copy kernels/biases layer by layer, by name (the pruning wrappers add mask variables)."""
+    inner = {getattr(b, "layer", b).name: getattr(b, "layer", b) for b in dst.layers}
+    for a in src.layers:
         if a.weights:
-            inner.set_weights(a.get_weights())
+            inner[a.name].set_weights(a.get_weights())

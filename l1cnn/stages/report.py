@@ -21,7 +21,7 @@ from l1cnn.stages.convert import firmware_keys
 from l1cnn.stages.csim import csim_key, csim_path, logits_path
 from l1cnn.stages.synth import SCHEMA as SYNTH_SCHEMA
 from l1cnn.stages.synth import synth_path
-from models.builder import layer_names
+from models.builder import walk
 from physics import GENERATORS
 
 SCHEMA_VERSION = 1
@@ -76,7 +76,7 @@ def _dataset_block(cfg):
 def _layers_block(cfg, prune_info, settings):
     """Per-layer firmware types and sparsity, in architecture order (names as models.builder gives them)."""
     types, rows = settings["layer_types"], []
-    for (kind, _), name in zip(cfg.architecture, layer_names(cfg.architecture)):
+    for kind, _, name in walk(cfg.architecture):
         t, sp = types.get(name, {}), prune_info["sparsity"].get(name, {})
         rows.append({"name": name, "kind": kind, "weight_type": t.get("weight_t"), "bias_type": t.get("bias_t"),
                      "accum_type": t.get("accum_t"), "result_type": t.get("result_t"),

@@ -7,6 +7,7 @@ the quantized inputs the firmware will read.
 from common.atomic import write_json
 from common.log import info
 from l1cnn import cache, dataset, paths
+from l1cnn.errors import UserError
 
 
 def train_key(cfg) -> str:
@@ -17,7 +18,10 @@ def train_key(cfg) -> str:
 def build(cfg, quantized: bool):
     from models import builder
 
-    return builder.build(cfg.architecture, dataset.image_shape(cfg), cfg.input.format, cfg.name, quantized)
+    try:
+        return builder.build(cfg.architecture, dataset.image_shape(cfg), cfg.input.format, cfg.name, quantized)
+    except builder.ArchitectureError as e:
+        raise UserError(f"{cfg.source}: architecture: {e}") from None
 
 
 def _xy(cfg, split, quantized):
