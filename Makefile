@@ -11,7 +11,7 @@ MODEL  ?=
 MODEL_ARGS := $(foreach m,$(MODEL),--model $(m))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup all data train prune convert csim synth report test sweep external clean clean-all
+.PHONY: help setup all data train prune convert csim synth report test sweep external calibrate clean clean-all
 
 help: ## list every target
 	@echo "l1cnn make targets (MODEL=<name> restricts to one model; default: all shipped models)"
@@ -56,6 +56,9 @@ sweep: $(READY) ## bit-exact property sweep: SWEEP_MODELS random QKeras CNNs x {
 
 external: $(READY) ## verify the real models in ../shared/fixtures/external_models beside hls4ml's default conversion
 	$(L1CNN) external tests/external_models.yaml --out reports/external_models
+
+calibrate: $(READY) ## compare the offline estimate with the real vendor reports in ../shared/fixtures/hls_reports
+	$(L1CNN) calibrate --out reports/calibration --update
 
 clean: ## remove generated artifacts, firmware projects and reports (keeps data/ and .venv)
 	rm -rf artifacts firmware_projects/*/ reports

@@ -327,6 +327,10 @@ def _float_batchnorm(layer, fmt, caveats):
                            "float32" + ("" if exact else f"; scale/offset rounded to {s_fmt}/{b_fmt}"))
     lo, hi = _batchnorm_result(s, o, fmt)
     frac = max(fmt.fractional + s_fmt.fractional, b_fmt.fractional)
+    whole = with_whole_bits(exact_format(lo - 1, hi + 1, 0)).integer
+    if whole + frac > ACCUM_MAX_BITS:  # a wide input times a float32 scale: keep the top bits only
+        frac = ACCUM_MAX_BITS - whole - 1  # one bit of margin for the range rounding up
+        caveats[layer.name] += f"; result rounded to {frac} fractional bits to fit {ACCUM_MAX_BITS} bits"
     # one unit of margin: an offset moved by hls/thresholds.py stays within both formats
     acc = with_whole_bits(exact_format(lo - 1, hi + 1, frac))
     bias = with_whole_bits(exact_format(min(float(o.min()), 0.0) - 1, max(float(o.max()), 0.0) + 1, frac))

@@ -4,6 +4,11 @@ Latency against `budget.latency_ns`; the initiation interval against the
 bunch-crossing period (a new event every 1000/rate_mhz ns); each resource
 against `budget.resource_share` of the part. Every item says which source its
 figure came from (a vendor report or the offline estimate).
+
+A vendor figure is a measurement: PASS or FAIL. An estimated figure carries the interval its
+calibration on real reports gives (hls/estimate/intervals.py): PASS only when the pessimistic end
+of every interval fits, MARGINAL when only the central values fit, FAIL otherwise; the verdict
+names the items that decided it.
 """
 
 from hls.parts import lookup
@@ -12,25 +17,43 @@ RESOURCES = ("lut", "ff", "dsp", "bram_18k")  # the same names in a resources bl
 
 
 def verdict(resources: dict, budget, hls) -> dict:
-    """{"pass": bool, "source", "items": [{"item", "value", "limit", "unit", "pass", "margin"}]} of one
-    variant's resources, against a config.schema.Budget on the part of an hls.settings.HlsSettings."""
+    """{"verdict": PASS|MARGINAL|FAIL, "pass", "source", "decided_by", "items": [{"item", "value",
+    "pessimistic", "limit", "unit", "pass", "pass_pessimistic", "margin"}]} of one variant's resources,
+    against a config.schema.Budget on the part of an hls.settings.HlsSettings."""
     part = lookup(hls.part)
     period_ns = 1000.0 / budget.rate_mhz
+    intervals = resources.get("intervals") or {}
     items = []
 
-    def item(name, value, limit, unit):
+    def item(name, value, high, limit, unit):
         ok = value is not None and value <= limit
-        items.append({"item": name, "value": value, "limit": limit, "unit": unit, "pass": ok,
+        high = value if high is None else high
+        items.append({"item": name, "value": value, "pessimistic": high, "limit": limit, "unit": unit,
+                      "pass": ok, "pass_pessimistic": high is not None and high <= limit,
                       "margin": None if value is None else limit - value})
+
+    def high(key, scale=1.0):
+        return None if key not in intervals else intervals[key]["high"] * scale
 
     latency_ns = resources.get("latency_ns")
     if latency_ns is None and resources.get("latency_cycles") is not None:
         latency_ns = resources["latency_cycles"] * hls.clock_period_ns
-    item("latency", latency_ns, budget.latency_ns, "ns")
+    cycles = resources.get("latency_cycles")
+    item("latency", latency_ns, high("latency_cycles", (latency_ns / cycles) if cycles else hls.clock_period_ns),
+         budget.latency_ns, "ns")
     ii = resources.get("ii_cycles")
-    item("initiation interval", None if ii is None else ii * hls.clock_period_ns, period_ns, "ns")
+    item("initiation interval", None if ii is None else ii * hls.clock_period_ns,
+         high("ii_cycles", hls.clock_period_ns), period_ns, "ns")
     for key in RESOURCES:
         used = resources.get(key)
-        item(key.upper(), None if used is None else used / part[key] * 100.0, budget.resource_share * 100.0,
+        share = 100.0 / part[key]
+        item(key.upper(), None if used is None else used * share, high(key, share), budget.resource_share * 100.0,
              f"% of {part['device']}")
-    return {"pass": all(i["pass"] for i in items), "source": resources.get("source"), "items": items}
+    if not all(i["pass"] for i in items):
+        result, decided = "FAIL", [i["item"] for i in items if not i["pass"]]
+    elif not all(i["pass_pessimistic"] for i in items):
+        result, decided = "MARGINAL", [i["item"] for i in items if not i["pass_pessimistic"]]
+    else:
+        result, decided = "PASS", []
+    return {"verdict": result, "pass": result == "PASS", "source": resources.get("source"),
+            "decided_by": decided, "items": items}

@@ -12,6 +12,7 @@ from pathlib import Path
 from common.errors import L1CNNError
 from hls.settings import DEFAULTS, IO_TYPES, STRATEGIES
 from l1cnn.errors import UserError
+from l1cnn.paths import SHARED_FIXTURES
 
 STAGES = ("data", "train", "prune", "convert", "csim", "synth", "report")
 
@@ -132,7 +133,8 @@ def build_parser():
     v.add_argument("--output-dir", help="keep the generated HLS project here (default: a temporary directory)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     es = sub.add_parser("estimate", help="offline resource/latency estimate of a saved model's hls4ml firmware")
-    es.add_argument("model_file", help="a saved Keras/QKeras model (.h5, .keras, or .json with its weights beside)")
+    es.add_argument("model_file", help="a saved Keras/QKeras model (.h5, .keras, or .json with its weights beside), "
+                                       "or a written hls4ml project directory (its own part, clock and settings)")
     _hls_flags(es, target=True)
     _input_format_flag(es)
     es.add_argument("--json", action="store_true", help="print one JSON object")
@@ -141,10 +143,21 @@ def build_parser():
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     x = sub.add_parser("external", help="verify a list of models other people trained, beside hls4ml's default")
     x.add_argument("list", help="a YAML list of models (see tests/external_models.yaml)")
-    x.add_argument("--root", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" /
-                                         "external_models"), help="the folder the list's paths start from")
+    x.add_argument("--root", default=str(SHARED_FIXTURES / "external_models"),
+                   help="the folder the list's paths start from")
     x.add_argument("--out", default="reports/external_models", help="folder for external.json and table.md")
     x.add_argument("--no-default", action="store_true", help="skip hls4ml's default conversion")
+    c = sub.add_parser("calibrate", help="compare the offline estimate with real vendor reports (per design, figure, layer)")
+    c.add_argument("--fixtures", default=str(SHARED_FIXTURES / "hls_reports"),
+                   help="a folder of designs, each with reports/ and the hls4ml project model/")
+    c.add_argument("--external", default=str(SHARED_FIXTURES / "external_models"),
+                   help="the real trained models some rebuilt designs take their weights from")
+    c.add_argument("--out", default="reports/calibration", help="folder for calibration.json and table.md")
+    c.add_argument("--update", action="store_true",
+                   help="also write hls/estimate/calibration_data.json, the intervals every estimate carries")
+    c.add_argument("--fit", action="store_true",
+                   help="refit the FIT coefficients of hls/estimate/coefficients.py and print them with their "
+                        "leave-one-design-out errors (the file is not changed)")
     w = sub.add_parser("sweep", help="check the bit-exact property on many random QKeras CNNs (both io types)")
     w.add_argument("--n-models", type=_positive_int, default=50)
     w.add_argument("--first-seed", type=_positive_int, default=1)
@@ -167,6 +180,10 @@ def run(argv) -> int:
         from l1cnn.commands.parse_report import main as parse_report_main
 
         return parse_report_main(args)
+    if args.command == "calibrate":
+        from l1cnn.commands.calibrate import main as calibrate_main
+
+        return calibrate_main(args)
     if args.command == "external":
         from l1cnn.commands.external import main as external_main
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO / "configs"
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"  # beside the repo, read-only: real reports and models
 
 
 def home() -> Path:

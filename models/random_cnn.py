@@ -33,6 +33,38 @@ class Draw:
     input_format: FixedFormat | None = None  # declared for a model without an input quantizer
 
 
+# Constructs a draw can focus on: draw(seed) always takes the one of seed % len(FOCUS) (its other
+# choices stay random), so any len(FOCUS) consecutive seeds contain every construct. (No 1D branches:
+# the sweep checks both io types, and io_stream refuses a 1D tensor read twice, hls/convert.py.)
+FOCUS = (("1d",), ("declared",), ("flat",), ("zeropad",), ("zeropad", "1d"), ("form:depthwise",),
+         ("form:separable",), ("form:separable", "1d"), ("form:float",), ("form:float", "1d"),
+         ("form:float_depthwise",), ("form:float_separable",), ("bn_fold",), ("fused:relu",), ("fused:quantizer",),
+         ("batchnorm", "bn:float"), ("batchnorm", "bn:quantized"), ("float_relu",), ("dropout",),
+         ("pool", "pool:avg"), ("pool", "pool:max"), ("merge", "merge:residual"), ("merge", "merge:inception"),
+         ("global", "global:avg"), ("global", "global:max"),
+         ("global", "global:max", "1d"), ("global", "global:avg", "1d"), ("dense_h", "dense:QDenseBatchnorm"),
+         ("dense_h", "dense:Dense"), ("alpha:auto",), ("alpha:auto_po2",), ("head", "head:softmax"),
+         ("head", "head:sigmoid"))
+
+
+class _Dice:
+    """The generator's random choices; those named in `focus` are always taken (the random number is
+    drawn all the same, so a focus changes nothing else of the draw)."""
+
+    def __init__(self, rng, focus=()):
+        self.rng, self.focus = rng, set(focus)
+
+    def __getattr__(self, name):  # integers, random, choice, normal, uniform: the generator's own
+        return getattr(self.rng, name)
+
+    def chance(self, p, name) -> bool:
+        return bool(self.rng.random() < p) or name in self.focus
+
+    def pick(self, group, options, p) -> str:
+        drawn = str(self.rng.choice(options, p=p))
+        return next((o for o in options if f"{group}:{o}" in self.focus), drawn)
+
+
 def _q_activation(rng, name):
     bits = int(rng.integers(2, 17))
     integer = int(rng.integers(0, min(4, bits - 1) + 1))
@@ -45,7 +77,7 @@ def _q_activation(rng, name):
 def _weights(rng):
     bits = int(rng.integers(2, 9))
     integer = int(rng.integers(0, 2)) if bits > 2 else 0
-    alpha = str(rng.choice(["1", "auto_po2", "auto"], p=[0.7, 0.22, 0.08])) if bits > 2 else "1"
+    alpha = rng.pick("alpha", ["1", "auto_po2", "auto"], [0.7, 0.22, 0.08]) if bits > 2 else "1"
     alpha = 1 if alpha == "1" else alpha
     return (quantized_bits(bits, integer, alpha=alpha),
             quantized_bits(int(rng.integers(4, 11)), int(rng.integers(1, 4)), alpha=1),
@@ -54,7 +86,7 @@ def _weights(rng):
 
 def _batchnorm(rng, name):
     """A float BatchNormalization or a QBatchNormalization with quantized parameters."""
-    if rng.random() < 0.5:
+    if rng.pick("bn", ["float", "quantized"], [0.5, 0.5]) == "float":
         return tf.keras.layers.BatchNormalization(name=name), "float BN"
     bits = int(rng.integers(6, 11))
     q = quantized_bits(bits, 2, alpha=1)
@@ -65,7 +97,7 @@ def _batchnorm(rng, name):
 def _conv_block(rng, x, i, one_d, desc):
     """[ZeroPadding] conv [fused activation] [float BN] [float ReLU] QActivation [Dropout] [pool]."""
     layers = tf.keras.layers
-    if rng.random() < 0.15:
+    if rng.chance(0.15, "zeropad"):
         pad = int(rng.integers(1, 3))
         x = (layers.ZeroPadding1D(pad, name=f"pad{i}") if one_d else layers.ZeroPadding2D(pad, name=f"pad{i}"))(x)
         desc.append(f"zeropad{pad}")
@@ -75,20 +107,26 @@ def _conv_block(rng, x, i, one_d, desc):
         padding = "same"
     wq, bq, wtxt = _weights(rng)
     filters = int(rng.integers(1, 7))
-    form = str(rng.choice(["conv", "depthwise", "separable", "float"], p=[0.64, 0.14, 0.14, 0.08]))
-    if one_d and form == "depthwise":  # QKeras has no QDepthwiseConv1D
-        form = "separable"
-    bn = form == "conv" and not one_d and rng.random() < 0.2
-    fused = str(rng.choice(["linear", "relu", "quantizer"], p=[0.7, 0.15, 0.15]))
-    if form == "float" and fused == "quantizer":  # a Keras layer takes no QKeras activation
+    form = rng.pick("form", ["conv", "depthwise", "separable", "float", "float_depthwise", "float_separable"],
+                    [0.6, 0.13, 0.13, 0.06, 0.04, 0.04])
+    if one_d and form.endswith("depthwise"):  # no QDepthwiseConv1D in QKeras
+        form = form.replace("depthwise", "separable")
+    bn = form == "conv" and not one_d and rng.chance(0.2, "bn_fold")
+    fused = rng.pick("fused", ["linear", "relu", "quantizer"], [0.7, 0.15, 0.15])
+    if form.startswith("float") and fused == "quantizer":  # a Keras layer takes no QKeras activation
         fused = "relu"
     act, atxt = _q_activation(rng, f"act{i}")
     activation = {"linear": None, "relu": "relu", "quantizer": str(act.quantizer)}[fused]
     common = dict(strides=stride, padding=padding, bias_quantizer=bq, activation=activation, name=f"conv{i}")
-    if form == "float":
+    if form.startswith("float"):
         del common["bias_quantizer"]
         wtxt = "float32"
-        x = (layers.Conv1D if one_d else layers.Conv2D)(filters, k, **common)(x)
+        if form == "float_depthwise":
+            x = layers.DepthwiseConv2D(k, **common)(x)
+        elif form == "float_separable":
+            x = (layers.SeparableConv1D if one_d else layers.SeparableConv2D)(filters, k, **common)(x)
+        else:
+            x = (layers.Conv1D if one_d else layers.Conv2D)(filters, k, **common)(x)
     elif form == "depthwise":
         x = QDepthwiseConv2D(k, depth_multiplier=int(rng.integers(1, 3)), depthwise_quantizer=wq, **common)(x)
     elif form == "separable":
@@ -99,27 +137,27 @@ def _conv_block(rng, x, i, one_d, desc):
     else:
         conv = QConv1D if one_d else (QConv2DBatchnorm if bn else QConv2D)
         x = conv(filters, k, kernel_quantizer=wq, **common)(x)
-    text = (f"{form}{'1d' if one_d else ''}{filters if form != 'depthwise' else ''}{'+bn' if bn else ''} k{k} "
+    text = (f"{form}{'1d' if one_d else ''}{filters if not form.endswith('depthwise') else ''}{'+bn' if bn else ''} k{k} "
             f"s{stride} {padding} {wtxt}")
     if fused == "quantizer":
         desc.append(f"{text} fused {atxt}")
     else:
-        if rng.random() < 0.15:
+        if rng.chance(0.15, "batchnorm"):
             bn_layer, bn_text = _batchnorm(rng, f"bn{i}")
             x = bn_layer(x)
             text += f" + {bn_text}"
         if fused == "relu":
             text += " fused relu"
-        elif rng.random() < 0.15:
+        elif rng.chance(0.15, "float_relu"):
             x = layers.Activation("relu", name=f"float_relu{i}")(x)
             text += " + float relu"
         x = act(x)
         desc.append(f"{text} -> {atxt}")
-    if rng.random() < 0.15:
+    if rng.chance(0.15, "dropout"):
         x = layers.Dropout(0.25, name=f"drop{i}")(x)
         desc.append("dropout")
-    if x.shape[1] >= 2 and rng.random() < 0.5:
-        avg = rng.random() < 0.5
+    if x.shape[1] >= 2 and rng.chance(0.5, "pool"):
+        avg = rng.pick("pool", ["avg", "max"], [0.5, 0.5]) == "avg"
         pool = ((layers.AveragePooling1D if avg else layers.MaxPooling1D) if one_d else
                 (layers.AveragePooling2D if avg else layers.MaxPooling2D))
         x = pool(2, name=f"pool{i}")(x)
@@ -139,7 +177,7 @@ def _merge_block(rng, x, i, one_d, desc):
     """A residual block (x + conv(x), re-quantized) or an inception block (1-wide and 3-wide conv branches
     concatenated): functional graphs whose branches meet again."""
     layers = tf.keras.layers
-    if rng.random() < 0.5:
+    if rng.pick("merge", ["residual", "inception"], [0.5, 0.5]) == "residual":
         y, txt = _branch_conv(rng, x, int(x.shape[-1]), int(rng.integers(1, 4)), one_d, f"res{i}")
         x = layers.Add(name=f"add{i}")([x, y])
         act, atxt = _q_activation(rng, f"res{i}_out")
@@ -156,14 +194,14 @@ def _build(rng):
     the input format is declared), a flat input reshaped into an image, conv blocks, global pooling or
     Flatten, dense layers, and a softmax/sigmoid head or none."""
     layers = tf.keras.layers
-    one_d = rng.random() < 0.3
+    one_d = rng.chance(0.3, "1d")
     size, channels = int(rng.integers(6, 15)), int(rng.integers(1, 4))
     shape = (size * 2, channels) if one_d else (size, size, channels)
     in_bits, in_signed, in_int = int(rng.integers(4, 13)), bool(rng.random() < 0.3), int(rng.integers(0, 4))
     in_int = min(in_int, in_bits - 1 - in_signed)
     in_fmt = FixedFormat(in_bits, in_int + int(in_signed), in_signed)  # quantized_bits' integer excludes the sign
-    declared = rng.random() < 0.3
-    flat = not one_d and rng.random() < 0.15
+    declared = rng.chance(0.3, "declared")
+    flat = not one_d and rng.chance(0.15, "flat")
     inp = layers.Input((int(np.prod(shape)),) if flat else shape, name="img")
     x = inp if declared else QActivation(in_fmt.qkeras_bits(), name="in_q")(inp)
     desc = [f"input {'x'.join(map(str, shape))} {'signed' if in_signed else 'unsigned'} {in_bits} bits"
@@ -173,20 +211,20 @@ def _build(rng):
         desc.append("reshape flat -> image")
     for i in range(int(rng.integers(1, 4))):
         x = _conv_block(rng, x, i, one_d, desc)
-        if rng.random() < 0.25:
+        if rng.chance(0.25, "merge"):
             x = _merge_block(rng, x, i, one_d, desc)
-    if rng.random() < 0.3:
-        avg = rng.random() < 0.5
+    if rng.chance(0.3, "global"):
+        avg = rng.pick("global", ["avg", "max"], [0.5, 0.5]) == "avg"
         pool = ((layers.GlobalAveragePooling1D if avg else layers.GlobalMaxPooling1D) if one_d else
                 (layers.GlobalAveragePooling2D if avg else layers.GlobalMaxPooling2D))
         x = pool(name="global_pool")(x)
         desc.append(pool.__name__)
     else:
         x = layers.Flatten(name="flat")(x)
-    if rng.random() < 0.6:
+    if rng.chance(0.6, "dense_h"):
         wq, bq, wtxt = _weights(rng)
         units = int(rng.integers(2, 12))
-        form = str(rng.choice(["QDense", "QDenseBatchnorm", "Dense"], p=[0.75, 0.15, 0.1]))
+        form = rng.pick("dense", ["QDense", "QDenseBatchnorm", "Dense"], [0.75, 0.15, 0.1])
         if form == "Dense":
             x, wtxt = layers.Dense(units, name="dense_h")(x), "float32"
         else:
@@ -197,9 +235,10 @@ def _build(rng):
         desc.append(f"{form}{units} {wtxt} -> {atxt}")
     wq, bq, wtxt = _weights(rng)
     n_out = int(rng.integers(1, 6))
+    n_out = 1 if "head:sigmoid" in rng.focus else max(n_out, 2) if "head:softmax" in rng.focus else n_out
     x = QDense(n_out, kernel_quantizer=wq, bias_quantizer=bq, name="logits")(x)
     desc.append(f"dense{n_out} {wtxt} (logits)")
-    if rng.random() < 0.25:
+    if rng.chance(0.25, "head"):
         head = "sigmoid" if n_out == 1 else "softmax"
         x = layers.Activation(head, name="head")(x)
         desc.append(f"{head} head")
@@ -231,7 +270,7 @@ def draw(seed: int, n_inputs: int = 200, train: bool | None = None, max_tries: i
          accept=lambda model, input_format: True) -> Draw:
     """The random CNN of `seed` with inputs; redrawn (deterministically) until `accept(model, input_format)`
     (input_format: the declared one of a model without an input quantizer, else None)."""
-    rng = np.random.default_rng(seed)
+    rng = _Dice(np.random.default_rng(seed), FOCUS[seed % len(FOCUS)])
     for _ in range(max_tries):
         tf.keras.utils.set_random_seed(int(rng.integers(2 ** 31)))
         model, desc, shape, fmt, declared = _build(rng)

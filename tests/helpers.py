@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
+from l1cnn.paths import SHARED_FIXTURES
+
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIGS = REPO / "tests" / "configs"
-FIXTURE_ROOT = REPO.parent / "shared" / "fixtures"  # read-only: real vendor reports and external models
+FIXTURE_ROOT = SHARED_FIXTURES  # read-only: real vendor reports and external models
 
 
 def fixture(*parts) -> Path:

@@ -37,6 +37,6 @@ def test_partitioned_convs_trade_ii_for_multipliers(tmp_path):
     random_model(3).save(tmp_path / "m.h5")
     runs = {ii: json.loads(run_cli("estimate", tmp_path / "m.h5", "--max-ii-cycles", ii, "--json").stdout)
             for ii in (1, 4)}
-    conv = {ii: [l for l in e["layers"] if l["class"].startswith("Conv")][0] for ii, e in runs.items()}
+    conv = {ii: [l for l in e["layers"] if l["function"].startswith("conv")][0] for ii, e in runs.items()}
     assert conv[1]["ii_cycles"] == 1 and conv[4]["ii_cycles"] > 1
     assert conv[4]["n_mult"] * conv[4]["ii_cycles"] == conv[1]["n_mult"]  # same work over more cycles

@@ -568,3 +568,16 @@ def test_parse_report_cli(tmp_path):
     assert rep["latency"]["max_cycles"] == 1044 and rep["post_synthesis"]["DSP"]["used"] == 353
     r = run_cli("parse-report", tmp_path)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "no HLS report found" in r.stderr
+
+
+def test_hierarchical_utilization_gives_totals_and_layer_rows():
+    """report_utilization -hierarchical (sparsepix designs): the top row is the total, one row per layer."""
+    for name, lut, ff, dsp, tiles in (("sparsepix_jet_qcnn16b_stream", 88306, 55198, 3597, 37.0),
+                                      ("sparsepix_jet_qcnn8b_stream", 59614, 26609, 6, 22.5)):
+        post = parse(FIXTURES / name / "reports")["post_synthesis"]
+        assert (post["LUT"]["used"], post["FF"]["used"], post["DSP"]["used"]) == (lut, ff, dsp)
+        assert post["BRAM_36K_tiles"]["used"] == tiles and post["LUT"]["available"] is None
+        rows = {r["instance"]: r for r in post["instances"]}
+        dense = next(r for i, r in rows.items() if "config10" in i)
+        assert dense["LUT"] == (69019 if "16b" in name else 42813)
+        assert sum(r["LUT"] for r in rows.values()) <= lut  # the top row also counts the top's own logic

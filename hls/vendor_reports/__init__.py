@@ -9,7 +9,8 @@ Readers, one module per format, recognised by their content (registry: ``discove
   * ``hls_xml``: ``<top>_csynth.xml`` / ``csynth.xml``, the ``<profile>`` XML of Vivado HLS and Vitis HLS;
   * ``hls_rpt``: ``<top>_csynth.rpt``, "== Vivado HLS Report for" / "== Vitis HLS Report for" text;
   * ``hls_summary_rpt``: ``csynth.rpt``, the Vitis HLS (2020.2+) "== Synthesis Summary Report of";
-  * ``vivado_utilization``: ``vivado_synth.rpt``, Vivado ``report_utilization`` after synthesis.
+  * ``vivado_utilization``: ``vivado_synth.rpt``, Vivado ``report_utilization`` after synthesis;
+  * ``vivado_hierarchical``: the same with ``-hierarchical`` (one row per layer instance and FIFO).
 The .rpt readers share ``text_tables`` (the ASCII tables); ``discovery`` picks readers, walks
 directories and chooses the top function.
 """

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from hls.vendor_reports import hls_rpt, hls_summary_rpt, hls_xml, vivado_utilization
+from hls.vendor_reports import hls_rpt, hls_summary_rpt, hls_xml, vivado_hierarchical, vivado_utilization
 from hls.vendor_reports.schema import ReportError
 from hls.vendor_reports.text_tables import TruncatedTable
 
@@ -46,6 +46,8 @@ FORMATS = (
     Format("*_csynth.xml", hls_xml.recognises, hls_xml.read, CSYNTH_FILE.match, None),
     Format("*_csynth.rpt", hls_rpt.recognises, hls_rpt.read, CSYNTH_FILE.match, None),
     Format("csynth.rpt", hls_summary_rpt.recognises, hls_summary_rpt.read, CSYNTH_FILE.match, None),
+    Format("vivado_synth.rpt (hierarchical)", vivado_hierarchical.recognises, vivado_hierarchical.read,
+           lambda name: name == "vivado_synth.rpt", "post_synthesis"),
     Format("vivado_synth.rpt", vivado_utilization.recognises, vivado_utilization.read,
            lambda name: name == "vivado_synth.rpt", "post_synthesis"),
 )

@@ -1,6 +1,6 @@
 """`l1cnn estimate`: offline resource and latency estimate of any saved model's hls4ml project.
 
-Every figure it prints is labelled `estimate` (hls/estimate.py models hls4ml's implementation,
+Every figure it prints is labelled `estimate` (hls/estimate/ models hls4ml's implementation,
 calibrated on real reports); vendor figures come only from `l1cnn synth` / `parse-report`.
 """
 
@@ -15,15 +15,25 @@ def render(e: dict) -> str:
              f"  LUT {t['lut']:.0f} ({u['lut']:.1f}%)  FF {t['ff']:.0f} ({u['ff']:.1f}%)  DSP {t['dsp']} ({u['dsp']:.1f}%)"
              f"  BRAM_18K {t['bram_18k']} ({u['bram_18k']:.1f}%)",
              f"  reuse factors used: {e['layer_reuse_factors']}"]
+    iv = e.get("intervals") or {}
+    if iv:
+        lines.append("  where the real figure has fallen for such estimates (central 68% of the calibration, "
+                     f"{next(iter(iv.values()))['from']}): " + ", ".join(
+                         f"{k.replace('_cycles', '')} {v['low']:,.0f}-{v['high']:,.0f}" for k, v in iv.items()))
     if e.get("reuse_factor_note"):
         lines.append(f"  note: {e['reuse_factor_note']}")
     return "\n".join(lines)
 
 
 def main(args, hls, input_format=None) -> int:
-    from hls.estimate import estimate_model
+    from pathlib import Path
+
+    from hls.estimate import estimate_model, estimate_project
     from models import io
 
-    result = estimate_model(io.load(args.model_file), hls, input_format)
+    if Path(args.model_file).is_dir():  # a written hls4ml project: its own part, clock and settings
+        result = estimate_project(args.model_file)
+    else:
+        result = estimate_model(io.load(args.model_file), hls, input_format)
     print(json.dumps(result) if args.json else render(result))
     return 0

@@ -137,7 +137,7 @@ def resources_block(synth: dict) -> dict:
         out[variant] = {"source": "estimate", "latency_cycles": t["latency_cycles"], "latency_ns": t["latency_ns"],
                         "ii_cycles": t["ii_cycles"], "lut": round(t["lut"]), "ff": round(t["ff"]), "dsp": t["dsp"],
                         "bram_18k": t["bram_18k"], "bram_36k_tiles": None, "part": est["part"],
-                        "utilization_percent": est["utilization_percent"]}
+                        "utilization_percent": est["utilization_percent"], "intervals": est.get("intervals") or {}}
     return out
 
 

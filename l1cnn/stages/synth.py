@@ -8,7 +8,8 @@ from common.log import info
 from l1cnn import cache, paths
 from l1cnn.stages.convert import FIRMWARE_VARIANTS, firmware_keys
 
-SCHEMA = 4  # bump when synth.json changes shape, so older results are redone (4: per-layer reuse factors)
+SCHEMA = 5  # bump when synth.json changes shape, so older results are redone (5: estimates of the written
+#            projects, with calibration intervals)
 
 
 def synth_path(cfg):
@@ -30,8 +31,7 @@ def run(cfg, force=False, logic_synthesis=False) -> dict:
         info("synth", f"{name}: synthesis results are up to date")
         return {}
     if tool is None:
-        from hls.estimate import estimate_model
-        from models import io
+        from hls.estimate import estimate_project
 
         result = {"vendor_tool": None,
                   "message": f"no vendor HLS tool found on PATH (looked for {', '.join(VENDOR_COMMANDS)}); "
@@ -39,7 +39,7 @@ def run(cfg, force=False, logic_synthesis=False) -> dict:
                   "estimates": {}}
         info("synth", f"{name}: {result['message']}")
         for variant in FIRMWARE_VARIANTS:
-            est = estimate_model(io.load(paths.keras_model(name, variant)), cfg.hls)
+            est = estimate_project(paths.firmware_dir(name, variant), cfg.hls.part, cfg.hls.clock_period_ns)
             result["estimates"][variant] = est
             t = est["total"]
             info("synth", f"{name}/{variant}: estimate: latency {t['latency_cycles']} cycles, II {t['ii_cycles']}, "

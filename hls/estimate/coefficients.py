@@ -1,0 +1,33 @@
+"""LUTs and flip-flops per unit of each quantity the cost rules count (rules.py), for Vivado
+post-synthesis utilization. The rules count what the firmware builds (adder bits, comparator bits,
+shift-register bits, ...); these coefficients turn the counts into LUTs and FFs.
+
+STRUCTURAL coefficients are fixed by the fabric (UG574: LUT6, SRLC32E, carry chains). The others
+are FIT: non-negative least squares of the estimate/real ratio over the post-synthesis totals of the
+thirteen calibration designs (`l1cnn calibrate --fit` redoes the fit and prints its in-sample and
+leave-one-design-out errors; README "Calibration" has the numbers). A FIT value is an average over
+designs, not a law of the fabric: its comment says what it stands for and what drove it.
+"""
+
+LUT = {
+    "adder_bits": 0.65,         # FIT: adder-tree bits; ternary adders (3 terms per LUT6 + carry) put it near 0.5
+    "sat_bits": 1.6,            # FIT: rounding + clamping of a saturating accumulator, per accumulated bit (berk)
+    "processes": 46.0,          # FIT: handshake, counters and FSM of a dataflow process
+    "relu_bits": 0.0,           # FIT: relu selects merge into the next cast/adder (sparsepix rows: 2-161 LUT)
+    "cast_bits": 1.0,           # STRUCTURAL: a rounding incrementer / saturation clamp, one LUT per bit
+    "compare_bits": 2.0,        # STRUCTURAL: comparator (carry chain) + 2:1 mux, one LUT each per bit
+    "mult_bits2": 0.5,          # STRUCTURAL: a*b general multiplier, LUT6_2 packs two partial-product bits
+    "mux_bits": 1.0,            # STRUCTURAL: multiplexer LUTs (rules count 4:1 per LUT6)
+    "srl_luts": 1.0,            # STRUCTURAL: shift-register LUTs (SRLC32E), counted exactly
+    "rom_luts": 1.0,            # STRUCTURAL: distributed ROM LUTs, counted exactly
+}
+
+FF = {
+    "pipe_bits": 0.735,         # FIT: adder-tree bits registered at the clock (rules divide by levels per cycle)
+    "processes": 18.0,          # FIT: handshake and counters of a dataflow process
+    "dsp_products": 0.0,        # FIT: fabric FFs around a DSP product (none needed on the UltraScale designs)
+    "state_bits": 1.0,          # STRUCTURAL: window, accumulator, output and FIFO registers, counted exactly
+}
+
+FITTED = {"lut": ("adder_bits", "sat_bits", "processes", "relu_bits"),
+          "ff": ("pipe_bits", "processes", "dsp_products")}

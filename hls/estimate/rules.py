@@ -1,0 +1,398 @@
+"""Cost rules, one per nnet function family of a written hls4ml project (hls/project.py FwLayer):
+what the layer's template in nnet_utils builds, in DSP, LUT, FF and BRAM_18K, and its latency and
+interval in cycles. RULES maps a function name to its rule, as hls4ml maps layer types to templates.
+
+io_stream layers take one pixel (a packed channel vector) per clock through line buffers and
+per-channel FIFOs; io_parallel layers are unrolled under one top-level pipeline.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hls.estimate import arith
+
+# ---- element-wise layers ----------------------------------------------------------------------------
+TABLE_ACTIVATIONS = ("sigmoid", "tanh", "softplus", "softsign", "elu", "selu")  # nnet_activation.h tables
+# Softmax: index logic, sum tree, a product per output (csynth 3096 LUT / 788 FF for 10; ~half after synth).
+SOFTMAX_LUT_PER_INPUT = 150
+SOFTMAX_FF_PER_INPUT = 80
+SOFTMAX_TABLE_COPIES = 2  # exp and 1/sum tables read in parallel: 2 copies (fixture: 4 BRAM_18K)
+
+# ---- memories -------------------------------------------------------------------------------------
+BRAM18_BITS = 18 * 1024
+# Vivado synthesis keeps FIFOs/ROMs of <= 1024 bits in LUTs (SRL32/LUTRAM): the SVHN fixtures go
+# from 100 csynth BRAM_18K to 84 (float) / 68 (QKeras) RAMB18, exactly the FIFOs <= 1024 bits.
+LUTRAM_MAX_BITS = 1024
+SRL_DEPTH = 32  # SRLC32E: 32 deep per LUT (UG574)
+FIFO_CTRL_LUT = 6
+FIFO_REG_MAX_DEPTH = 2  # depth-1/2 FIFOs are registers (csynth FIFO rows: 5 FF, 0 LUT)
+
+# ---- timing -------------------------------------------------------------------------------------------
+# Pipeline stages HLS gives a DSP product and adder-tree levels chained per clock: UltraScale(+)
+# conv tails 3-4 cycles past the last pixel, dense 3 (SVHN csynth at 5 ns); 7-series 3-stage
+# multipliers (hls4ml issue #49) and dense 16->5 latency 7 (dense fixture).
+MULT_CYCLES = {"ultrascale": 1, "7series": 3}
+ADD_LEVELS_PER_CYCLE = {"ultrascale": 4, "7series": 2}
+REFERENCE_CLOCK_NS = 5.0  # the clock the two tables above were read at; slower clocks chain more per cycle
+STREAM_RW_CYCLES = 2  # stream read + write around a computation (csynth instance latencies)
+ACT_DEPTH = 2  # element-wise process: read+operate, write (relu: 2 cycles for one beat, 7-series)
+LOOP_EXIT_CYCLES = 1  # a pipelined loop of > 1 trip adds its exit cycle (relu: 902 for 900 beats)
+# Resource strategy: one kernel call takes its reuse factor plus this pipeline depth, and a streaming
+# convolution waits for it at every input pixel (berk m2/m3 csynth: 396-462 cycles for 66 pixels at
+# RF 1, 544-884 for 68 at RF 2).
+RESOURCE_KERNEL_DEPTH = 5
+# An adder tree's adders are on average this much wider than the products at its leaves (half of them
+# are leaves: +1 bit, a quarter +2, ...), capped at the accumulator.
+TREE_GROWTH_BITS = 2
+
+
+# ---- shapes -----------------------------------------------------------------------------------------
+def _width(t, default=16) -> int:
+    return int(t.width) if t is not None else default
+
+
+def in_pixels(layer) -> int:
+    c = layer.config
+    return int(c.get("in_width") or c.get("n_in") or 1) * int(c.get("in_height") or 1)
+
+
+def out_pixels(layer) -> int:
+    c = layer.config
+    return int(c.get("out_width") or c.get("n_out") or 1) * int(c.get("out_height") or 1)
+
+
+def n_elements(layer) -> int:
+    """Elements of the layer's output tensor (element-wise layers: config n_in)."""
+    c = layer.config
+    if c.get("n_in") is not None and c.get("n_filt") is None and c.get("n_out") is None:
+        return int(c["n_in"])
+    if c.get("n_elem") is not None:
+        return int(c["n_elem"])
+    return out_pixels(layer) * int(c.get("n_filt") or c.get("n_chan") or 1)
+
+
+def lanes(layer, io_type) -> int:
+    """Elements processed at once: a pixel's channels (io_stream beat), else the whole tensor."""
+    if io_type == "io_stream":
+        t = layer.output_type or layer.input_type
+        return int(t.lanes) if t is not None else 1
+    return n_elements(layer)
+
+
+def beats(layer, io_type) -> int:
+    """Stream beats through an element-wise layer: elements / lanes."""
+    return max(1, n_elements(layer) // max(1, lanes(layer, io_type))) if io_type == "io_stream" else 1
+
+
+def input_beats(layer) -> int:
+    """Stream beats a layer reads: its input elements over the lanes of its input type."""
+    c, t = layer.config, layer.input_type
+    if c.get("in_width") is not None:
+        elements = in_pixels(layer) * int(c.get("n_chan") or c.get("n_filt") or 1)
+    elif c.get("n_filt") is not None and c.get("n_in") is not None:  # global pooling: n_in pixels
+        elements = int(c["n_in"]) * int(c["n_filt"])
+    else:
+        elements = int(c.get("n_in") or c.get("n_elem") or c.get("n_elem1_0") or 1)
+    return max(1, elements // max(1, t.lanes if t is not None else 1))
+
+
+def _loop(trips, depth, ii=1):  # latency of a pipelined loop (one trip is no loop: no exit cycle)
+    return depth + ((trips - 1) * ii + LOOP_EXIT_CYCLES if trips > 1 else 0)
+
+
+def _levels_per_cycle(ctx) -> int:
+    """Adder levels HLS chains in one clock: the reference table, scaled with the clock period."""
+    return max(1, int(ADD_LEVELS_PER_CYCLE[ctx["fam"]] * ctx["clock_period_ns"] / REFERENCE_CLOCK_NS))
+
+
+def _compute_cycles(terms, ctx):
+    """Pipeline depth of one unrolled multiply + adder tree of `terms` inputs."""
+    levels = math.ceil(math.log2(max(terms, 2)))
+    return MULT_CYCLES[ctx["fam"]] + math.ceil(levels / _levels_per_cycle(ctx))
+
+
+def _terms(**kv):  # a cost-quantity dict without zero entries
+    return {k: float(v) for k, v in kv.items() if v}
+
+
+def _add_terms(*dicts):
+    out = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = out.get(k, 0.0) + v
+    return out
+
+
+def _scale_terms(d, factor):
+    return {k: v * factor for k, v in d.items()}
+
+
+# ---- matrix-vector kernels (Dense, and the per-position kernel of a convolution) -------------------
+def _weight_matrix(layer, n_in, n_out, key="w"):
+    """The layer's kernel as (n_in, n_out) integers, whatever layout hls4ml wrote it in (Resource
+    strategy: Dense (n_out, n_in), see the fixtures README), and the bias integers."""
+    w_name = next((k for k in layer.weights if k.startswith(key)), None)
+    b_name = next((k for k in layer.weights if k.startswith("b")), None)
+    wt, bt = layer.typed("weight_t"), layer.typed("bias_t")
+    if w_name is None or wt is None:
+        raise KeyError(f"{layer.name}: no weights")
+    q = arith.weight_ints(layer.weights[w_name], wt.width, wt.integer, wt.signed)
+    if q.size != n_in * n_out:
+        raise KeyError(f"{layer.name}: {q.size} weights for {n_in} x {n_out}")
+    q = q.reshape(n_out, n_in).T if layer.strategy == "resource" and layer.function == "dense" else \
+        q.reshape(n_in, n_out)
+    b = layer.weights.get(b_name) if b_name else None
+    bq = arith.weight_ints(b, bt.width, bt.integer, bt.signed) if b is not None and bt is not None else np.zeros(1)
+    return q, bq, wt.width
+
+
+def _saturating(t) -> bool:
+    """A type whose every assignment rounds or saturates (ap_fixed<..., AP_RND*, AP_SAT*>)."""
+    return t is not None and (t.rounding != "TRN" or t.saturation != "WRAP")
+
+
+def _resource_kernel(q, a_bits, w_bits, acc_bits, rf, ctx):
+    """nnet_dense_resource.h: block_factor = n_in*n_out/RF general multipliers fed from a weight
+    ROM, each accumulating into an output register; zero weights are stored, not skipped."""
+    part = ctx["part"]
+    units = math.ceil(q.size / rf)
+    slices = arith.dsp_slices(a_bits, w_bits, part) if arith.variable_on_dsp(a_bits, w_bits) else 0
+    word_bits = units * w_bits  # ARRAY_RESHAPE block: one ROM word per cycle, RF words deep
+    in_bram = rf * min(word_bits, 36) > LUTRAM_MAX_BITS  # a 36-bit ROM column, RF deep
+    bram = math.ceil(word_bits / 36) * math.ceil(rf / 512) if in_bram else 0
+    lut = _terms(mult_bits2=0 if slices else units * a_bits * w_bits, adder_bits=units * acc_bits,
+                 rom_luts=0 if in_bram else word_bits * math.ceil(rf / 64),
+                 mux_bits=units * a_bits * math.ceil(rf / arith.MUX_INPUTS_PER_LUT) if rf > 1 else 0)
+    if ctx.get("saturating_accum"):  # every multiply-accumulate rounds and clamps into accum_t
+        lut["sat_bits"] = units * acc_bits
+    ff = _terms(state_bits=(units + q.shape[1]) * acc_bits + units * (a_bits + w_bits), dsp_products=units * slices)
+    return {"n_mult": q.size, "n_mult_zero_skipped": 0, "multipliers": units, "dsp": units * slices,
+            "lut_terms": lut, "ff_terms": ff, "bram_18k": bram,
+            "depth": rf + RESOURCE_KERNEL_DEPTH, "ii": rf}
+
+
+def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx):
+    """nnet_dense_latency.h: every nonzero weight is a constant product, on a DSP slice or built from
+    shifts and adds (arith.constant_on_dsp); a constant product needing two slices is rebuilt in LUTs by
+    Vivado synthesis. Each output sums its partial products in one adder tree: a DSP product is one
+    term, a shift-and-add constant as many terms as it has nonzero digits (synthesis merges them into
+    the tree). An adder is as wide as its operands grow, at most the accumulator."""
+    nz = q != 0
+    slices = np.vectorize(lambda b: arith.dsp_slices(a_bits, int(b), ctx["part"]), otypes=[np.int64])(
+        np.maximum(arith.odd_bits(q), 1)) if q.size else np.zeros_like(q)
+    on_dsp = nz & arith.constant_on_dsp(a_bits, q) & (slices == 1)
+    digits = np.where(on_dsp, 1, np.where(nz, arith.csd_digits(q), 0))
+    terms = digits.sum(axis=0) + (bias_q != 0)  # partial products entering each output's adder tree
+    width = np.minimum(acc_bits, a_bits + arith.bit_length(q).max(axis=0, initial=0) + TREE_GROWTH_BITS)
+    adder_bits = float((np.maximum(terms - 1, 0) * width).sum())
+    n_dsp = int(on_dsp.sum())
+    shared = math.ceil(n_dsp / rf)  # Latency, RF > 1: ALLOCATION shares the DSP products
+    lut = _terms(adder_bits=adder_bits,
+                 mux_bits=shared * (a_bits + w_bits) * math.ceil(rf / arith.MUX_INPUTS_PER_LUT) if rf > 1 else 0,
+                 # a rounding/saturating accum_t: every product is rounded and every partial sum clamped
+                 sat_bits=float((nz.sum(axis=0) * acc_bits).sum()) if ctx.get("saturating_accum") else 0)
+    ff = _terms(pipe_bits=adder_bits / _levels_per_cycle(ctx), dsp_products=shared)
+    return {"n_mult": int(nz.sum()), "n_mult_zero_skipped": int(q.size - nz.sum()),
+            "multipliers": math.ceil(int(nz.sum()) / rf), "dsp": shared, "lut_terms": lut, "ff_terms": ff,
+            "bram_18k": 0, "ii": rf,  # HLS schedules the tree of products (shifts and adds merge only in synthesis)
+            "depth": _compute_cycles(int((nz.sum(axis=0) + (bias_q != 0)).max(initial=1)), ctx) + rf - 1}
+
+
+_COUNTS = ("n_mult", "n_mult_zero_skipped", "multipliers", "dsp", "bram_18k")
+
+
+def _kernel(layer, ctx, n_in, n_out, copies, key="w"):
+    """One kernel of n_in x n_out products instantiated `copies` times (io_parallel conv: pixels per
+    partition)."""
+    q, bq, w_bits = _weight_matrix(layer, n_in, n_out, key)
+    a_bits = _width(layer.input_type)
+    acc_bits = _width(layer.typed("accum_t") or layer.output_type)
+    rf = layer.reuse_factor
+    ctx = {**ctx, "saturating_accum": _saturating(layer.typed("accum_t"))}
+    if layer.strategy == "resource":
+        row = _resource_kernel(q, a_bits, w_bits, acc_bits, rf, ctx)
+    else:
+        row = _latency_kernel(q, bq, a_bits, w_bits, acc_bits, rf, ctx)
+    out_bits = _width(layer.output_type)
+    casts = _cast_bits(layer, n_out)
+    row.update({k: row[k] * copies for k in _COUNTS})
+    row["lut_terms"] = _add_terms(_scale_terms(row["lut_terms"], copies), _terms(cast_bits=casts * copies))
+    row["ff_terms"] = _add_terms(_scale_terms(row["ff_terms"], copies), _terms(state_bits=n_out * out_bits * copies))
+    return {**row, "mult_width": [a_bits, w_bits]}
+
+
+def _cast_bits(layer, n):
+    """Output bits of `n` values cast with rounding or saturation (AP_RND*, AP_SAT*): an incrementer and
+    a clamp each; truncation and wrap-around are wiring."""
+    t = layer.output_type
+    return n * t.width if _saturating(t) else 0
+
+
+def _line_buffer(layer, fh, fw, n_chan, bits):
+    """ap_shift_reg line buffers ((fh-1) x n_chan x bits, in_width deep: SRL32) + window registers."""
+    srl = (fh - 1) * n_chan * bits * math.ceil(int(layer.config.get("in_width") or 1) / SRL_DEPTH)
+    return {"srl_luts": srl}, {"state_bits": fh * fw * n_chan * bits}
+
+
+# ---- rules --------------------------------------------------------------------------------------------
+def conv(layer, ctx):
+    c = layer.config
+    fh, fw, n_chan, n_filt = (int(c.get(k) or 1) for k in ("filt_height", "filt_width", "n_chan", "n_filt"))
+    depthwise = layer.function.startswith("depthwise")
+    n_in, n_out = (fh * fw, n_chan) if depthwise else (fh * fw * n_chan, n_filt)
+    if ctx["io_type"] == "io_stream":  # one kernel instance, fed one input pixel per RF clocks
+        row = _kernel(layer, ctx, n_in, n_out, copies=1)
+        srl, window = _line_buffer(layer, fh, fw, n_chan, row["mult_width"][0])
+        row["lut_terms"], row["ff_terms"] = _add_terms(row["lut_terms"], srl), _add_terms(row["ff_terms"], window)
+        depth, ii = row.pop("depth"), row.pop("ii")
+        per_pixel = depth if layer.strategy == "resource" else ii  # Resource: each pixel waits for the kernel
+        streaming = (in_pixels(layer) - 1) * per_pixel
+        lat = streaming + depth + STREAM_RW_CYCLES
+        return {**row, "latency_cycles": lat, "ii_cycles": lat, "stream_cycles": streaming}
+    out_px = out_pixels(layer)
+    n_part = int(c.get("n_partitions") or out_px)  # ParallelizationFactor = out_px / n_partitions
+    copies = max(1, out_px // n_part)
+    row = _kernel(layer, ctx, n_in, n_out, copies=copies)
+    if n_part > 1:  # each kernel copy reads its window from one of n_part positions, and writes one of them
+        a_bits, out_bits = row["mult_width"][0], _width(layer.output_type)
+        row["lut_terms"] = _add_terms(row["lut_terms"], _terms(
+            mux_bits=copies * n_in * a_bits * math.ceil(n_part / arith.MUX_INPUTS_PER_LUT)))
+        row["ff_terms"] = _add_terms(row["ff_terms"], _terms(state_bits=out_px * n_out * out_bits))
+    ii = n_part * row.pop("ii")
+    return {**row, "latency_cycles": ii + row.pop("depth"), "ii_cycles": ii}
+
+
+def dense(layer, ctx):
+    c = layer.config
+    row = _kernel(layer, ctx, int(c["n_in"]), int(c["n_out"]), copies=1)
+    depth, ii = row.pop("depth"), row.pop("ii")
+    if ctx["io_type"] == "io_stream":  # nnet_dense_stream.h: read all beats, compute, write
+        lat = input_beats(layer) - 1 + depth + STREAM_RW_CYCLES
+        return {**row, "latency_cycles": lat, "ii_cycles": lat}
+    return {**row, "latency_cycles": depth, "ii_cycles": ii}
+
+
+def _elementwise(layer, ctx, lut_each=None, ff_each=None, dsp_each=0, depth=ACT_DEPTH):
+    """The same operation on every element: `lut_each`/`ff_each` are cost-quantity dicts per lane."""
+    n_par, packs = lanes(layer, ctx["io_type"]), beats(layer, ctx["io_type"])
+    lat = _loop(packs, depth)
+    return {"dsp": dsp_each * n_par, "lut_terms": _scale_terms(lut_each or {}, n_par),
+            "ff_terms": _scale_terms(ff_each or {}, n_par), "latency_cycles": lat,
+            "ii_cycles": lat if packs > 1 else 1}
+
+
+def _table_bits(layer, key, size_key="table_size"):  # ROM bits of a lookup table
+    size = int(layer.get(size_key) or layer.get("table_size") or 1024)
+    return size * _width(layer.typed(key), 18)
+
+
+def _registers(layer, ctx):
+    """io_parallel output registers of an element-wise process (a register per output bit)."""
+    return _terms(state_bits=_width(layer.output_type)) if ctx["io_type"] == "io_parallel" else {}
+
+
+def activation(layer, ctx):
+    act = layer.function
+    if act == "linear":
+        return _elementwise(layer, ctx, _terms(cast_bits=_cast_bits(layer, 1)), depth=1)
+    if act in TABLE_ACTIVATIONS:  # nnet_activation.h: a ROM lookup per element, 2 reads per BRAM
+        rom_bits = _table_bits(layer, "table_t")
+        lut = _terms(mux_bits=_width(layer.input_type), rom_luts=0 if rom_bits > LUTRAM_MAX_BITS else rom_bits / 64)
+        row = _elementwise(layer, ctx, lut, _registers(layer, ctx), depth=ACT_DEPTH + 1)
+        if rom_bits > LUTRAM_MAX_BITS:
+            row["bram_18k"] = math.ceil(lanes(layer, ctx["io_type"]) / 2) * math.ceil(rom_bits / BRAM18_BITS)
+        return row
+    if act != "relu":
+        ctx["assumptions"].append(f"{layer.name}: activation '{act}' costed like a ReLU")
+    lut = _terms(relu_bits=_width(layer.output_type), cast_bits=_cast_bits(layer, 1))
+    return _elementwise(layer, ctx, lut, _registers(layer, ctx))
+
+
+def batchnorm(layer, ctx):
+    """nnet_batchnorm(_stream).h: one scale product and one bias add per channel."""
+    a, out = _width(layer.input_type), _width(layer.output_type)
+    s = _width(layer.typed("scale_t"), 16)
+    dsp = arith.dsp_slices(a, s, ctx["part"]) if arith.variable_on_dsp(a, s) else 0
+    lut = _terms(mult_bits2=0 if dsp else a * s, adder_bits=out, cast_bits=_cast_bits(layer, 1))
+    row = _elementwise(layer, ctx, lut, _terms(state_bits=out), dsp_each=dsp, depth=1 + MULT_CYCLES[ctx["fam"]])
+    n = int(layer.get("n_filt") or layer.get("n_in") or 1)
+    return {**row, "n_mult": n, "multipliers": n, "mult_width": [a, s]}
+
+
+def pooling(layer, ctx):
+    bits = _width(layer.input_type)
+    ph, pw = int(layer.get("pool_height", 1)), int(layer.get("pool_width", 1))
+    window = ph * pw - 1
+    average = str(layer.get("pool_op", "Max")).lower() != "max"
+    lut = _terms(adder_bits=bits * window) if average else _terms(compare_bits=bits * window)
+    row = _elementwise(layer, ctx, _add_terms(lut, _terms(cast_bits=_cast_bits(layer, 1))), _registers(layer, ctx),
+                       depth=ACT_DEPTH + 1)
+    if ctx["io_type"] == "io_stream":  # line buffer, one input pixel a clock
+        srl, win = _line_buffer(layer, ph, pw, int(layer.get("n_filt", 1)), bits)
+        lat = _loop(in_pixels(layer), ACT_DEPTH + 1)
+        row.update(lut_terms=_add_terms(row["lut_terms"], srl), ff_terms=_add_terms(row["ff_terms"], win),
+                   latency_cycles=lat, ii_cycles=lat)
+    return row
+
+
+def global_pooling(layer, ctx):
+    """nnet_pooling(_stream).h global pooling: an adder (average) or comparator (max) tree per channel over
+    all input pixels; an average over a count that is not a power of two divides by a constant."""
+    bits, n_filt = _width(layer.input_type), int(layer.get("n_filt", 1))
+    n = in_pixels(layer)
+    average = str(layer.get("pool_op", "Max")).lower() != "max"
+    key = "adder_bits" if average else "compare_bits"
+    divide = _terms(mult_bits2=bits * bits / 2) if average and n & (n - 1) else {}
+    depth = ACT_DEPTH + _compute_cycles(n, ctx)
+    if ctx["io_type"] == "io_stream":  # one pixel a clock into per-channel accumulators
+        lat = _loop(n, ACT_DEPTH) + depth
+        return {"dsp": 0, "lut_terms": _scale_terms(_add_terms({key: bits}, divide), n_filt),
+                "ff_terms": _terms(state_bits=n_filt * bits), "latency_cycles": lat, "ii_cycles": lat}
+    tree = _add_terms({key: bits * (n - 1)}, divide)
+    return {"dsp": 0, "lut_terms": _scale_terms(tree, n_filt),
+            "ff_terms": _terms(pipe_bits=n_filt * bits * (n - 1) / _levels_per_cycle(ctx)),
+            "latency_cycles": depth, "ii_cycles": 1}
+
+
+def merge(layer, ctx):
+    """nnet_merge(_stream).h: Add is one adder per element; Concatenate only wires its inputs together."""
+    if layer.function.startswith("concatenate"):
+        return _elementwise(layer, ctx, {}, _registers(layer, ctx), depth=1)
+    return _elementwise(layer, ctx, _terms(adder_bits=_width(layer.output_type)), _registers(layer, ctx),
+                        depth=1)
+
+
+def softmax(layer, ctx):  # nnet_activation(_stream).h: exp and 1/sum tables, a product per output
+    n = int(layer.get("n_in", 1))
+    bram = sum(math.ceil(_table_bits(layer, t, s) / BRAM18_BITS)
+               for t, s in (("exp_table_t", "exp_table_size"), ("inv_table_t", "inv_table_size")))
+    depth = 3 + _compute_cycles(n, ctx)  # read, exp lookup, sum, 1/sum lookup, product, write
+    return {"dsp": n, "lut_terms": {"fixed": SOFTMAX_LUT_PER_INPUT * n}, "ff_terms": {"fixed": SOFTMAX_FF_PER_INPUT * n},
+            "bram_18k": bram * SOFTMAX_TABLE_COPIES, "latency_cycles": depth, "ii_cycles": depth,
+            "n_mult": n, "multipliers": n, "mult_width": [18, 18]}
+
+
+def free(layer, ctx):  # wiring: repacking and copies of a stream cost only their FIFOs
+    return {"process": False}
+
+
+def padding(layer, ctx):  # nnet_padding_stream.h: forwards pixels and inserts zeros, 1 per clock
+    return _elementwise(layer, ctx, {}, _registers(layer, ctx))
+
+
+# nnet function (or its prefix before the io suffix) -> rule
+RULES = {
+    "conv_1d_cl": conv, "conv_2d_cl": conv, "pointwise_conv_1d_cl": conv, "pointwise_conv_2d_cl": conv,
+    "depthwise_conv_1d_cl": conv, "depthwise_conv_2d_cl": conv, "dense": dense, "dense_latency": dense,
+    "dense_resource": dense, "normalize": batchnorm, "softmax": softmax, "pooling1d_cl": pooling,
+    "pooling2d_cl": pooling, "global_pooling1d_cl": global_pooling, "global_pooling2d_cl": global_pooling,
+    "zeropad1d_cl": padding, "zeropad2d_cl": padding, "add": merge, "subtract": merge, "multiply": merge,
+    "average": merge, "maximum": merge, "minimum": merge, "concatenate1d": merge, "concatenate2d": merge,
+    "concatenate3d": merge, "clone_stream": free, "repack_stream": free, "broadcast_stream": free,
+    "transpose": free,
+    **{act: activation for act in ("relu", "linear", "leaky_relu", "elu", "selu", "prelu", "thresholded_relu",
+                                   "hard_sigmoid", "hard_tanh", "binary_tanh", "ternary_tanh", "softsign",
+                                   "softplus", "sigmoid", "tanh")},
+}
