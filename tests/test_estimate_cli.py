@@ -40,3 +40,15 @@ def test_partitioned_convs_trade_ii_for_multipliers(tmp_path):
     conv = {ii: [l for l in e["layers"] if l["function"].startswith("conv")][0] for ii, e in runs.items()}
     assert conv[1]["ii_cycles"] == 1 and conv[4]["ii_cycles"] > 1
     assert conv[4]["n_mult"] * conv[4]["ii_cycles"] == conv[1]["n_mult"]  # same work over more cycles
+
+
+def test_estimate_of_a_project_directory_and_bad_paths(tmp_path):
+    """`l1cnn estimate DIR` reads anyone's written hls4ml project; a folder that is none is one line."""
+    from tests.helpers import fixture
+
+    r = run_cli("estimate", fixture("hls_reports", "seanlipps_har_conv1d_stream", "model"), "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    e = json.loads(r.stdout)
+    assert e["part"] == "xcu250-figd2104-2L-e" and e["io_type"] == "io_stream" and e["intervals"]
+    one_line_error(run_cli("estimate", tmp_path), "is not an hls4ml project", "firmware/parameters.h")
+    one_line_error(run_cli("calibrate", "--fixtures", tmp_path / "none"), "--fixtures", "is not a directory")
