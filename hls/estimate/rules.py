@@ -184,9 +184,14 @@ def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx):
         np.maximum(arith.odd_bits(q), 1)) if q.size else np.zeros_like(q)
     on_dsp = nz & arith.constant_on_dsp(a_bits, q) & (slices == 1)
     digits = np.where(on_dsp, 1, np.where(nz, arith.csd_digits(q), 0))
+    formed = 0.0
+    if ctx.get("saturating_accum"):  # each product is rounded/clamped into accum_t before the sum: its
+        # shifts and adds form it at full width first, and the tree sums one term per product
+        formed = float((np.maximum(digits - 1, 0) * (a_bits + arith.bit_length(q))).sum())
+        digits = nz.astype(np.int64)
     terms = digits.sum(axis=0) + (bias_q != 0)  # partial products entering each output's adder tree
     width = np.minimum(acc_bits, a_bits + arith.bit_length(q).max(axis=0, initial=0) + TREE_GROWTH_BITS)
-    adder_bits = float((np.maximum(terms - 1, 0) * width).sum())
+    adder_bits = float((np.maximum(terms - 1, 0) * width).sum()) + formed
     n_dsp = int(on_dsp.sum())
     shared = math.ceil(n_dsp / rf)  # Latency, RF > 1: ALLOCATION shares the DSP products
     lut = _terms(adder_bits=adder_bits,
