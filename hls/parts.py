@@ -59,12 +59,22 @@ _DEVICES = {
 }
 
 
+# part-name prefix -> family name, for the message about a device of a known family missing from the table
+_FAMILIES = (("xc7z", "Zynq-7000"), ("xc7a", "Artix-7"), ("xc7k", "Kintex-7"), ("xc7v", "Virtex-7"),
+             ("xcau", "Artix UltraScale+"), ("xcku", "Kintex UltraScale(+)"), ("xcvu", "Virtex UltraScale(+)"),
+             ("xcu", "Alveo"), ("xczu", "Zynq UltraScale+ MPSoC/RFSoC"), ("xck", "Kria"), ("xcv", "Versal"))
+
+
 class UnknownPart(L1CNNError, ValueError):
     """The part is not in the table; the message is one line listing the known devices."""
 
 
 def known_parts() -> list[str]:
     return sorted(_DEVICES)
+
+
+def _family_of(device: str) -> str | None:
+    return next((f for prefix, f in _FAMILIES if device.startswith(prefix)), None)
 
 
 def _device_of(part: str) -> str | None:
@@ -81,6 +91,13 @@ def lookup(part: str) -> dict:
     'uram', 'slrs', 'dsp_slice', 'dsp_a_bits', 'dsp_b_bits'}; UnknownPart if not in the table."""
     device = _device_of(str(part or ""))
     if device is None:
+        name = str(part or "").strip().lower()
+        family = next((f for prefix, f in _FAMILIES if name.startswith(prefix)), None)
+        if family is not None:
+            same = [d for d in known_parts() if _family_of(d) == family]
+            raise UnknownPart(f"unknown FPGA part {part!r}: a {family} device whose resource counts are not in "
+                              f"l1cnn's table; its known {family} devices: {', '.join(same) or 'none'} (hls/parts.py "
+                              f"holds only vendor-sourced rows; add the device's row there with its source)")
         raise UnknownPart(f"unknown FPGA part {part!r}; known devices (any package/speed): "
                           + ", ".join(known_parts()))
     family, lut, ff, dsp, bram, uram, slrs, (slice_name, a_bits, b_bits), source = _DEVICES[device]

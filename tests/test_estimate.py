@@ -218,3 +218,7 @@ def test_unknown_part_is_reported():
 
     with pytest.raises(UnknownPart, match="unknown FPGA part 'xc9zz999'"):
         lookup("xc9zz999")
+    # a device of a known family without verified counts is named as such, never guessed
+    with pytest.raises(UnknownPart, match="a Virtex-7 device whose resource counts are not in l1cnn's table; "
+                                          "its known Virtex-7 devices: xc7vx485t"):
+        lookup("xc7vx690tffg1761-2")
