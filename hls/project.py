@@ -223,6 +223,7 @@ class Project:
     backend: str
     layers: list
     output_names: set         # layers whose output is a port of the top function
+    dataflow: bool = False    # the top is a DATAFLOW region (layers are processes), else one PIPELINE
 
     def layer(self, name) -> FwLayer:
         return next(layer for layer in self.layers if layer.name == name)
@@ -337,7 +338,8 @@ def read_project(path) -> Project:
     outputs = {layer.name for layer in layers if layer.output not in read}  # the top's outputs
     clock = settings.get("clock")
     return Project(root, top, settings.get("part", ""), float(clock) if clock else math.nan, io_type,
-                   str(settings.get("backend", "vivado")).lower(), layers, outputs)
+                   str(settings.get("backend", "vivado")).lower(), layers, outputs,
+                   bool(re.search(r"#pragma HLS DATAFLOW", cpp)))
 
 
 def _strip_block(cpp: str) -> str:

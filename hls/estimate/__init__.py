@@ -64,6 +64,10 @@ def _layer_row(layer, ctx) -> dict:
     row.update(rule(layer, ctx))
     if ctx["io_type"] == "io_stream" and "stream_cycles" not in row and row["latency_cycles"]:
         row["stream_cycles"] = (rules.input_beats(layer) - 1) * layer.reuse_factor
+    if ctx["io_type"] == "io_parallel" and ctx["dataflow"] and layer.name not in ctx["outputs"] \
+            and row.get("process", True):  # its output array is a ping-pong channel to the next process
+        lut, ff = rules.pipo_channel(layer)
+        row["lut_terms"], row["ff_terms"] = rules._add_terms(row["lut_terms"], lut), rules._add_terms(row["ff_terms"], ff)
     if row.pop("process", True):  # each synthesized layer is a process with its own control
         row["lut_terms"] = rules._add_terms(row["lut_terms"], {"processes": 1})
         row["ff_terms"] = rules._add_terms(row["ff_terms"], {"processes": 1})
@@ -97,7 +101,8 @@ def estimate(project: Project, part: str | None = None, clock_period_ns: float |
     if math.isnan(clock):
         clock = 5.0
     ctx = {"part": device, "fam": _family(device), "io_type": project.io_type, "outputs": project.output_names,
-           "assumptions": list(NOTES), "clock_period_ns": clock, "backend": project.backend}
+           "assumptions": list(NOTES), "clock_period_ns": clock, "backend": project.backend,
+           "dataflow": project.dataflow}
     layers = project.layers
     rows = [_layer_row(layer, ctx) for layer in layers]
     if project.io_type == "io_stream":
