@@ -102,11 +102,14 @@ def compare(design: Design, workdir: Path, external_models: Path) -> dict:
         if not row["config"]:
             continue
         entry = {"layer": row["name"], "function": row["function"],
-                 "estimate": {f: row[f] for f in ("lut", "ff", "dsp", "bram_18k")}}
+                 "estimate": {f: row[f] for f in ("lut", "ff", "dsp", "bram_18k", "latency_cycles", "ii_cycles")}}
         for key, rows in (("csynth", real["instances"]), ("vivado_synth", real["post_instances"])):
             found = _matching(rows, row["config"])
             if found:
                 entry[key] = {f: sum(int(r.get(_SCHEMA[f]) or 0) for r in found) for f in ("lut", "ff", "dsp")}
+                if key == "csynth":  # the process's own latency and interval, to compare per layer
+                    entry[key].update(latency_cycles=max((r.get("latency_max_cycles") or 0) for r in found),
+                                      ii_cycles=max((r.get("interval_max_cycles") or 0) for r in found))
         layers.append(entry)
     return {"design": design.name, "note": design.note, "part": est["part"], "io_type": est["io_type"],
             "cost_terms": est["cost_terms"], "layer_terms": {r["name"]: {"lut": r["lut_terms"], "ff": r["ff_terms"]}
