@@ -47,10 +47,6 @@ class HlsType:
     lanes: int = 1
     text: str = ""
 
-    @property
-    def fractional(self) -> int:
-        return self.width - self.integer
-
 
 def parse_type(text: str, typedefs: dict | None = None, _depth: int = 0) -> HlsType | None:
     t = " ".join(str(text).split())
@@ -167,8 +163,7 @@ _NOT_LAYERS = ("load_weights_from_txt", "load_exp_table", "load_invert_table", "
 def _split_args(text: str) -> list:
     out, depth, cur = [], 0, ""
     for ch in text:
-        depth += ch in "<(" and 1 or 0
-        depth -= ch in ">)" and 1 or 0
+        depth += (ch in "<(") - (ch in ">)")
         if ch == "," and depth == 0:
             out.append(cur.strip())
             cur = ""
@@ -224,9 +219,6 @@ class Project:
     layers: list
     output_names: set         # layers whose output is a port of the top function
     dataflow: bool = False    # the top is a DATAFLOW region (layers are processes), else one PIPELINE
-
-    def layer(self, name) -> FwLayer:
-        return next(layer for layer in self.layers if layer.name == name)
 
 
 def _read(path: Path) -> str:

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::
 
 
 @pytest.fixture(scope="module")
-def calibration(tmp_path_factory):
+def calibration():
     from l1cnn.commands.calibrate import run
 
     results, summary = run(FIXTURES, fixture("external_models"))
@@ -121,7 +121,8 @@ def dense_layer_estimate(out_dir, weights, reuse_factor=1, strategy="Latency"):
 
 
 def long_constants(seed=0):
-    """16-bit constants of exactly 3 nonzero canonical-signed digits (1 + 2^-3 + 2^-6 ...): DSP products."""
+    """16-bit constants of exactly 3 nonzero canonical-signed digits (2^-1 + 2^-4 + 2^-10, 2^-1 + 2^-3 + 2^-9),
+    long enough for a DSP slice: DSP products."""
     rng = np.random.default_rng(seed)
     return rng.choice([-1, 1], (16, 8)) * rng.choice([0.5 + 0.0625 + 2 ** -10, 0.5 + 0.125 + 2 ** -9], (16, 8))
 

@@ -340,3 +340,18 @@ def test_config_blocks_whose_branches_disagree_are_one_line():
                                                 r"\(6, 6, 3\), \(8, 8, 1\); keep the input's shape"):
         build((("residual", {"layers": (conv,), "shortcut": ()}), ("flatten", {})), (8, 8, 1), "ap_ufixed<8,2>",
               "t", quantized=True)
+
+
+@pytest.mark.unit
+def test_float_batchnorm_on_a_wide_input_keeps_its_top_bits():
+    """Named defect (found by the focused sweep): a float BatchNormalization after a float conv built a
+    format wider than 64 bits and failed; now it keeps the top bits and says so."""
+    def build(i):
+        x = QActivation(quantized_bits(16, 4, alpha=1), name="in16")(i)
+        x = L.BatchNormalization(name="bn")(L.Conv2D(2, 3, name="fconv")(x))
+        return QDense(2, kernel_quantizer=W, bias_quantizer=B, name="out")(
+            L.Flatten()(QActivation(quantized_relu(8, 2), name="r")(x)))
+
+    p = prepare(_model(build, shape=(6, 6, 1)))
+    assert "fractional bits to fit 64 bits" in p.caveats["bn"], p.caveats
+    assert FixedFormat.parse(p.types["bn"]["bias"]).width <= 64

@@ -16,6 +16,7 @@ from hls.estimate import coefficients, rules
 from hls.estimate.intervals import intervals
 from hls.parts import lookup
 from hls.project import Project, read_project
+from hls.settings import DEFAULTS
 
 __all__ = ["estimate", "estimate_project", "estimate_graph", "estimate_model", "RESOURCES"]
 RESOURCES = ("dsp", "lut", "ff", "bram_18k")
@@ -66,15 +67,12 @@ def _layer_row(layer, ctx) -> dict:
         row["stream_cycles"] = (rules.input_beats(layer) - 1) * layer.reuse_factor
     if ctx["io_type"] == "io_parallel" and ctx["dataflow"] and layer.name not in ctx["outputs"] \
             and row.get("process", True):  # its output array is a ping-pong channel to the next process
-        lut, ff = rules.pipo_channel(layer)
-        row["lut_terms"], row["ff_terms"] = rules._add_terms(row["lut_terms"], lut), rules._add_terms(row["ff_terms"], ff)
+        rules.add_costs(row, *rules.pipo_channel(layer))
     if row.pop("process", True):  # each synthesized layer is a process with its own control
-        row["lut_terms"] = rules._add_terms(row["lut_terms"], {"processes": 1})
-        row["ff_terms"] = rules._add_terms(row["ff_terms"], {"processes": 1})
+        rules.add_costs(row, {"processes": 1}, {"processes": 1})
         if ctx["io_type"] == "io_stream" and layer.name not in ctx["outputs"]:
             lut, ff, bram = _fifo(layer, packed=ctx["backend"] == "vitis")
-            row["lut_terms"] = rules._add_terms(row["lut_terms"], lut)
-            row["ff_terms"] = rules._add_terms(row["ff_terms"], ff)
+            rules.add_costs(row, lut, ff)
             row["bram_18k"] += bram
     row["lut"] = _apply(row["lut_terms"], coefficients.LUT)
     row["ff"] = _apply(row["ff_terms"], coefficients.FF)
@@ -98,10 +96,12 @@ def estimate(project: Project, part: str | None = None, clock_period_ns: float |
     part_name = part or project.part
     device = lookup(part_name)
     clock = float(clock_period_ns or project.clock_period_ns)
-    if math.isnan(clock):
-        clock = 5.0
+    notes = list(NOTES)
+    if math.isnan(clock):  # a project whose files name no clock
+        clock = DEFAULTS.clock_period_ns
+        notes.append(f"the project names no clock period: costed at {DEFAULTS.clock_period_ns} ns")
     ctx = {"part": device, "fam": _family(device), "io_type": project.io_type, "outputs": project.output_names,
-           "assumptions": list(NOTES), "clock_period_ns": clock, "backend": project.backend,
+           "assumptions": notes, "clock_period_ns": clock, "backend": project.backend,
            "dataflow": project.dataflow}
     layers = project.layers
     rows = [_layer_row(layer, ctx) for layer in layers]
@@ -112,7 +112,7 @@ def estimate(project: Project, part: str | None = None, clock_period_ns: float |
     for row in rows:
         row.update({k: int(round(row[k])) for k in RESOURCES})
     total = {k: sum(r[k] for r in rows) for k in RESOURCES}
-    terms = {kind: rules._add_terms(*[r[f"{kind}_terms"] for r in rows]) for kind in ("lut", "ff")}
+    terms = {kind: rules.add_terms(*[r[f"{kind}_terms"] for r in rows]) for kind in ("lut", "ff")}
     total.update(uram=0, latency_cycles=int(latency), latency_ns=round(latency * clock, 3), ii_cycles=int(ii))
     available = {k: device[k] for k in ("dsp", "lut", "ff", "bram_18k", "uram")}
     util = {k: round(100.0 * total[k] / available[k], 2) if available[k] else None for k in available}

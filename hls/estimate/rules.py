@@ -117,7 +117,8 @@ def _terms(**kv):  # a cost-quantity dict without zero entries
     return {k: float(v) for k, v in kv.items() if v}
 
 
-def _add_terms(*dicts):
+def add_terms(*dicts):
+    """The sum of cost-quantity dicts."""
     out = {}
     for d in dicts:
         for k, v in d.items():
@@ -125,15 +126,22 @@ def _add_terms(*dicts):
     return out
 
 
+def add_costs(row, lut=None, ff=None):
+    """Add LUT and FF cost quantities to a rule's row, in place."""
+    row["lut_terms"] = add_terms(row.get("lut_terms", {}), lut or {})
+    row["ff_terms"] = add_terms(row.get("ff_terms", {}), ff or {})
+    return row
+
+
 def _scale_terms(d, factor):
     return {k: v * factor for k, v in d.items()}
 
 
 # ---- matrix-vector kernels (Dense, and the per-position kernel of a convolution) -------------------
-def _weight_matrix(layer, n_in, n_out, key="w"):
+def _weight_matrix(layer, n_in, n_out):
     """The layer's kernel as (n_in, n_out) integers, whatever layout hls4ml wrote it in (Resource
     strategy: Dense (n_out, n_in), see the fixtures README), and the bias integers."""
-    w_name = next((k for k in layer.weights if k.startswith(key)), None)
+    w_name = next((k for k in layer.weights if k.startswith("w")), None)
     b_name = next((k for k in layer.weights if k.startswith("b")), None)
     wt, bt = layer.typed("weight_t"), layer.typed("bias_t")
     if w_name is None or wt is None:
@@ -208,10 +216,10 @@ def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx):
 _COUNTS = ("n_mult", "n_mult_zero_skipped", "multipliers", "dsp", "bram_18k")
 
 
-def _kernel(layer, ctx, n_in, n_out, copies, key="w"):
+def _kernel(layer, ctx, n_in, n_out, copies):
     """One kernel of n_in x n_out products instantiated `copies` times (io_parallel conv: pixels per
     partition)."""
-    q, bq, w_bits = _weight_matrix(layer, n_in, n_out, key)
+    q, bq, w_bits = _weight_matrix(layer, n_in, n_out)
     a_bits = _width(layer.input_type)
     acc_bits = _width(layer.typed("accum_t") or layer.output_type)
     rf = layer.reuse_factor
@@ -223,8 +231,8 @@ def _kernel(layer, ctx, n_in, n_out, copies, key="w"):
     out_bits = _width(layer.output_type)
     casts = _cast_bits(layer, n_out)
     row.update({k: row[k] * copies for k in _COUNTS})
-    row["lut_terms"] = _add_terms(_scale_terms(row["lut_terms"], copies), _terms(cast_bits=casts * copies))
-    row["ff_terms"] = _add_terms(_scale_terms(row["ff_terms"], copies), _terms(state_bits=n_out * out_bits * copies))
+    row["lut_terms"] = add_terms(_scale_terms(row["lut_terms"], copies), _terms(cast_bits=casts * copies))
+    row["ff_terms"] = add_terms(_scale_terms(row["ff_terms"], copies), _terms(state_bits=n_out * out_bits * copies))
     return {**row, "mult_width": [a_bits, w_bits]}
 
 
@@ -250,7 +258,7 @@ def conv(layer, ctx):
     if ctx["io_type"] == "io_stream":  # one kernel instance, fed one input pixel per RF clocks
         row = _kernel(layer, ctx, n_in, n_out, copies=1)
         srl, window = _line_buffer(layer, fh, fw, n_chan, row["mult_width"][0])
-        row["lut_terms"], row["ff_terms"] = _add_terms(row["lut_terms"], srl), _add_terms(row["ff_terms"], window)
+        add_costs(row, srl, window)
         depth, ii = row.pop("depth"), row.pop("ii")
         per_pixel = depth if layer.strategy == "resource" else ii  # Resource: each pixel waits for the kernel
         streaming = (in_pixels(layer) - 1) * per_pixel
@@ -262,10 +270,9 @@ def conv(layer, ctx):
     row = _kernel(layer, ctx, n_in, n_out, copies=copies)
     if n_part > 1:  # each kernel copy reads its window from one of n_part positions, and writes one of them
         a_bits, out_bits = row["mult_width"][0], _width(layer.output_type)
-        row["lut_terms"] = _add_terms(row["lut_terms"], _terms(
-            mux_bits=copies * n_in * a_bits * math.ceil(n_part / arith.MUX_INPUTS_PER_LUT)))
-        if not ctx.get("dataflow"):  # a DATAFLOW top counts the output array as its channel
-            row["ff_terms"] = _add_terms(row["ff_terms"], _terms(state_bits=out_px * n_out * out_bits))
+        add_costs(row, _terms(mux_bits=copies * n_in * a_bits * math.ceil(n_part / arith.MUX_INPUTS_PER_LUT)),
+                  # a DATAFLOW top counts the output array as its channel
+                  None if ctx.get("dataflow") else _terms(state_bits=out_px * n_out * out_bits))
     ii = n_part * row.pop("ii")
     return {**row, "latency_cycles": ii + row.pop("depth"), "ii_cycles": ii}
 
@@ -344,13 +351,12 @@ def pooling(layer, ctx):
     window = ph * pw - 1
     average = str(layer.get("pool_op", "Max")).lower() != "max"
     lut = _terms(adder_bits=bits * window) if average else _terms(compare_bits=bits * window)
-    row = _elementwise(layer, ctx, _add_terms(lut, _terms(cast_bits=_cast_bits(layer, 1))), _registers(layer, ctx),
+    row = _elementwise(layer, ctx, add_terms(lut, _terms(cast_bits=_cast_bits(layer, 1))), _registers(layer, ctx),
                        depth=ACT_DEPTH + 1)
     if ctx["io_type"] == "io_stream":  # line buffer, one input pixel a clock
         srl, win = _line_buffer(layer, ph, pw, int(layer.get("n_filt", 1)), bits)
         lat = _loop(in_pixels(layer), ACT_DEPTH + 1)
-        row.update(lut_terms=_add_terms(row["lut_terms"], srl), ff_terms=_add_terms(row["ff_terms"], win),
-                   latency_cycles=lat, ii_cycles=lat)
+        add_costs(row, srl, win).update(latency_cycles=lat, ii_cycles=lat)
     return row
 
 
@@ -365,9 +371,9 @@ def global_pooling(layer, ctx):
     depth = ACT_DEPTH + _compute_cycles(n, ctx)
     if ctx["io_type"] == "io_stream":  # one pixel a clock into per-channel accumulators
         lat = _loop(n, ACT_DEPTH) + depth
-        return {"dsp": 0, "lut_terms": _scale_terms(_add_terms({key: bits}, divide), n_filt),
+        return {"dsp": 0, "lut_terms": _scale_terms(add_terms({key: bits}, divide), n_filt),
                 "ff_terms": _terms(state_bits=n_filt * bits), "latency_cycles": lat, "ii_cycles": lat}
-    tree = _add_terms({key: bits * (n - 1)}, divide)
+    tree = add_terms({key: bits * (n - 1)}, divide)
     return {"dsp": 0, "lut_terms": _scale_terms(tree, n_filt),
             "ff_terms": _terms(pipe_bits=n_filt * bits * (n - 1) / _levels_per_cycle(ctx)),
             "latency_cycles": depth, "ii_cycles": 1}
