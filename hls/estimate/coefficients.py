@@ -25,9 +25,10 @@ LUT = {
 FF = {
     "pipe_bits": 0.735,         # FIT: adder-tree bits registered at the clock (rules divide by levels per cycle)
     "processes": 18.0,          # FIT: handshake and counters of a dataflow process
+    "carried_bits": 0.3,        # FIT: inputs carried down a pipelined fold chain (seanlipps global pooling only)
     "dsp_products": 0.0,        # FIT: fabric FFs around a DSP product (none needed on the UltraScale designs)
     "state_bits": 1.0,          # STRUCTURAL: window, accumulator, output and FIFO registers, counted exactly
 }
 
 FITTED = {"lut": ("adder_bits", "sat_bits", "processes", "relu_bits"),
-          "ff": ("pipe_bits", "processes", "dsp_products")}
+          "ff": ("pipe_bits", "processes", "dsp_products", "carried_bits")}

@@ -36,13 +36,18 @@ FIFO_REG_MAX_DEPTH = 2  # depth-1/2 FIFOs are registers (csynth FIFO rows: 5 FF,
 MULT_CYCLES = {"ultrascale": 1, "7series": 3}
 ADD_LEVELS_PER_CYCLE = {"ultrascale": 4, "7series": 2}
 REFERENCE_CLOCK_NS = 5.0  # the clock the two tables above were read at; slower clocks chain more per cycle
+CHAIN_OPS_PER_CYCLE = 3  # dependent compare-selects or adds HLS chains per clock at the reference clock
 STREAM_RW_CYCLES = 2  # stream read + write around a computation (csynth instance latencies)
 ACT_DEPTH = 2  # element-wise process: read+operate, write (relu: 2 cycles for one beat, 7-series)
 LOOP_EXIT_CYCLES = 1  # a pipelined loop of > 1 trip adds its exit cycle (relu: 902 for 900 beats)
-# Resource strategy: one kernel call takes its reuse factor plus this pipeline depth, and a streaming
-# convolution waits for it at every input pixel (berk m2/m3 csynth: 396-462 cycles for 66 pixels at
-# RF 1, 544-884 for 68 at RF 2).
+# Resource strategy: one kernel call takes its reuse factor plus this pipeline depth.
 RESOURCE_KERNEL_DEPTH = 5
+# A Resource-strategy streaming convolution is not pipelined: each input pixel takes this many cycles
+# (read, window shift, counters: 6 for a 3-tap 1-channel conv, 8 for 5-tap 8-channel ones), and a pixel
+# that completes a window also runs the kernel: +1 at RF 1 (no reuse loop), RF + 3 for the reuse loop
+# (entry, RF trips, multiply-add depth, exit). csynth reports the maximum: berk m2/m3 ReadInputWidth
+# loops 6~7 cycles per pixel at RF 1, 8~13 at RF 2, 6~12 at RF 3.
+RESOURCE_PIXEL_CYCLES = 7
 # An adder tree's adders are on average this much wider than the products at its leaves (half of them
 # are leaves: +1 bit, a quarter +2, ...), capped at the accumulator.
 TREE_GROWTH_BITS = 2
@@ -210,7 +215,19 @@ def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx):
     return {"n_mult": int(nz.sum()), "n_mult_zero_skipped": int(q.size - nz.sum()),
             "multipliers": math.ceil(int(nz.sum()) / rf), "dsp": shared, "lut_terms": lut, "ff_terms": ff,
             "bram_18k": 0, "ii": rf,  # HLS schedules the tree of products (shifts and adds merge only in synthesis)
-            "depth": _compute_cycles(int((nz.sum(axis=0) + (bias_q != 0)).max(initial=1)), ctx) + rf - 1}
+            "depth": _latency_schedule(q, n_dsp, rf, ctx, int((nz.sum(axis=0) + (bias_q != 0)).max(initial=1)))}
+
+
+def _latency_schedule(q, n_dsp, rf, ctx, terms):
+    """Cycles of one Latency-strategy kernel call. RF 1: the products and their adder tree. RF > 1:
+    `#pragma HLS ALLOCATION operation instances=mul limit=multiplier_limit` (hls4ml's
+    ceil(n_in*n_out/RF) - n_zeros/RF) lets the scheduler issue that many DSP products per clock, so the
+    call takes ceil(DSP products / limit) cycles; shift-and-add constants are not `mul` operations
+    (pominiq z020 compute_output_buffer: 11 cycles for 33 DSP products at limit 3, 14 for 238 at 18)."""
+    if rf <= 1:
+        return _compute_cycles(terms, ctx)
+    limit = max(1, math.ceil(q.size / rf) - int((q == 0).sum()) // rf)
+    return max(1, math.ceil(n_dsp / limit))
 
 
 _COUNTS = ("n_mult", "n_mult_zero_skipped", "multipliers", "dsp", "bram_18k")
@@ -260,7 +277,7 @@ def conv(layer, ctx):
         srl, window = _line_buffer(layer, fh, fw, n_chan, row["mult_width"][0])
         add_costs(row, srl, window)
         depth, ii = row.pop("depth"), row.pop("ii")
-        per_pixel = depth if layer.strategy == "resource" else ii  # Resource: each pixel waits for the kernel
+        per_pixel = _conv_pixel_cycles(layer, ctx, depth, ii)
         streaming = (in_pixels(layer) - 1) * per_pixel
         lat = streaming + depth + STREAM_RW_CYCLES
         return {**row, "latency_cycles": lat, "ii_cycles": lat, "stream_cycles": streaming}
@@ -275,6 +292,20 @@ def conv(layer, ctx):
                   None if ctx.get("dataflow") else _terms(state_bits=out_px * n_out * out_bits))
     ii = n_part * row.pop("ii")
     return {**row, "latency_cycles": ii + row.pop("depth"), "ii_cycles": ii}
+
+
+def _conv_pixel_cycles(layer, ctx, depth, ii):
+    """Clocks between input pixels of a streaming convolution (nnet_conv_stream.h: the pixel loop is
+    pipelined at II = RF in the Latency strategy; compute_output_buffer is INLINE OFF and keeps its
+    window and counters in static variables)."""
+    rf = layer.reuse_factor
+    if layer.strategy == "resource":
+        return RESOURCE_PIXEL_CYCLES + (1 if rf <= 1 else rf + 3)
+    if ctx["backend"] == "vitis":  # Vitis HLS does not overlap calls that carry static state: one call
+        return max(ii, depth)  # per pixel, whole (seanlipps stream conv1: II 3, its call's latency)
+    # Vivado HLS overlaps the calls; a call shorter than RF (+ read and write) sets the interval itself
+    # (pominiq z020: target II 16, achieved 13 and 16 with 11- and 14-cycle calls)
+    return min(ii, depth + STREAM_RW_CYCLES) if rf > 1 else ii
 
 
 def dense(layer, ctx):
@@ -331,7 +362,10 @@ def activation(layer, ctx):
     if act != "relu":
         ctx["assumptions"].append(f"{layer.name}: activation '{act}' costed like a ReLU")
     lut = _terms(relu_bits=_width(layer.output_type), cast_bits=_cast_bits(layer, 1))
-    return _elementwise(layer, ctx, lut, _registers(layer, ctx))
+    # io_parallel: a select per bit, chained into the neighbouring stages (csynth: 0 cycles in both
+    # io_parallel fixtures, at 5 and 25 ns)
+    depth = 0 if ctx["io_type"] == "io_parallel" else ACT_DEPTH
+    return _elementwise(layer, ctx, lut, _registers(layer, ctx), depth=depth)
 
 
 def batchnorm(layer, ctx):
@@ -373,10 +407,18 @@ def global_pooling(layer, ctx):
         lat = _loop(n, ACT_DEPTH) + depth
         return {"dsp": 0, "lut_terms": _scale_terms(add_terms({key: bits}, divide), n_filt),
                 "ff_terms": _terms(state_bits=n_filt * bits), "latency_cycles": lat, "ii_cycles": lat}
-    tree = add_terms({key: bits * (n - 1)}, divide)
-    return {"dsp": 0, "lut_terms": _scale_terms(tree, n_filt),
-            "ff_terms": _terms(pipe_bits=n_filt * bits * (n - 1) / _levels_per_cycle(ctx)),
-            "latency_cycles": depth, "ii_cycles": 1}
+    # io_parallel: nnet_pooling.h max()/avg() fold the n inputs in a loop, a chain of n - 1 operations
+    # (not a tree) that HLS pipelines CHAIN_OPS_PER_CYCLE to a clock, carrying the inputs not yet folded
+    # (seanlipps global max over 128: 44 cycles at 5 ns)
+    stages = math.ceil((n - 1) / _chain_ops_per_cycle(ctx)) + 1
+    chain = add_terms({key: bits * (n - 1)}, divide)
+    return {"dsp": 0, "lut_terms": _scale_terms(chain, n_filt),
+            "ff_terms": _terms(carried_bits=n_filt * bits * n * stages / 2),
+            "latency_cycles": stages, "ii_cycles": 1}
+
+
+def _chain_ops_per_cycle(ctx) -> int:
+    return max(1, int(CHAIN_OPS_PER_CYCLE * ctx["clock_period_ns"] / REFERENCE_CLOCK_NS))
 
 
 def merge(layer, ctx):
