@@ -23,12 +23,16 @@ LUT = {
 }
 
 FF = {
-    "pipe_bits": 0.735,         # FIT: adder-tree bits registered at the clock (rules divide by levels per cycle)
-    "processes": 18.0,          # FIT: handshake and counters of a dataflow process
-    "carried_bits": 0.3,        # FIT: inputs carried down a pipelined fold chain (seanlipps global pooling only)
-    "dsp_products": 0.0,        # FIT: fabric FFs around a DSP product (none needed on the UltraScale designs)
+    "pipe_bits": 0.747,         # FIT: adder-tree bits registered at the clock (rules divide by levels per cycle)
+    "processes": 50.5,          # FIT: handshake and counters of a dataflow process
+    "carried_bits": 0.215,        # FIT: inputs carried down a pipelined fold chain (seanlipps global pooling only)
+    "dsp_product_bits": 0.0,    # FIT: fabric FFs per operand bit of a DSP product, UltraScale (+): ~0, the slice registers it
+    "dsp_product_bits_7series": 0.693,  # FIT: the same on 7-series (DSP48E1), where the product leaves the slice registered (both z020 designs)
+    "operand_bits": 0.135,        # FIT: Resource strategy multiplier operand registers, mostly absorbed into the DSP slices (berk m2/m3)
+    "hold_bits": 1.0,           # STRUCTURAL: a streaming RF > 1 kernel's window, held while the shared multipliers work through it
     "state_bits": 1.0,          # STRUCTURAL: window, accumulator, output and FIFO registers, counted exactly
 }
 
 FITTED = {"lut": ("adder_bits", "sat_bits", "processes", "relu_bits"),
-          "ff": ("pipe_bits", "processes", "dsp_products", "carried_bits")}
+          "ff": ("pipe_bits", "processes", "dsp_product_bits", "carried_bits", "dsp_product_bits_7series",
+                 "operand_bits")}

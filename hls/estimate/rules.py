@@ -107,15 +107,23 @@ def _loop(trips, depth, ii=1):  # latency of a pipelined loop (one trip is no lo
     return depth + ((trips - 1) * ii + LOOP_EXIT_CYCLES if trips > 1 else 0)
 
 
+def _level_ns(ctx) -> float:
+    """Delay of one adder level: the reference table's clock over its levels per clock."""
+    return REFERENCE_CLOCK_NS / ADD_LEVELS_PER_CYCLE[ctx["fam"]]
+
+
 def _levels_per_cycle(ctx) -> int:
-    """Adder levels HLS chains in one clock: the reference table, scaled with the clock period."""
-    return max(1, int(ADD_LEVELS_PER_CYCLE[ctx["fam"]] * ctx["clock_period_ns"] / REFERENCE_CLOCK_NS))
+    """Adder levels HLS chains in one clock."""
+    return max(1, int(ctx["clock_period_ns"] / _level_ns(ctx)))
 
 
 def _compute_cycles(terms, ctx):
-    """Pipeline depth of one unrolled multiply + adder tree of `terms` inputs."""
+    """Pipeline depth of one unrolled multiply + adder tree of `terms` inputs: the product (MULT_CYCLES
+    at the reference clock) and the tree's levels, chained as far as the clock allows (25 ns: the
+    pominiq u50 convolution's whole call is one cycle)."""
     levels = math.ceil(math.log2(max(terms, 2)))
-    return MULT_CYCLES[ctx["fam"]] + math.ceil(levels / _levels_per_cycle(ctx))
+    delay = MULT_CYCLES[ctx["fam"]] * REFERENCE_CLOCK_NS + levels * _level_ns(ctx)
+    return max(1, math.ceil(delay / ctx["clock_period_ns"] - 1e-9))
 
 
 def _terms(**kv):  # a cost-quantity dict without zero entries
@@ -180,7 +188,8 @@ def _resource_kernel(q, a_bits, w_bits, acc_bits, rf, ctx):
                  mux_bits=units * a_bits * math.ceil(rf / arith.MUX_INPUTS_PER_LUT) if rf > 1 else 0)
     if ctx.get("saturating_accum"):  # every multiply-accumulate rounds and clamps into accum_t
         lut["sat_bits"] = units * acc_bits
-    ff = _terms(state_bits=(units + q.shape[1]) * acc_bits + units * (a_bits + w_bits), dsp_products=units * slices)
+    ff = _terms(state_bits=(units + q.shape[1]) * acc_bits, operand_bits=units * (a_bits + w_bits),
+                **_dsp_ff(units * slices, a_bits, w_bits, ctx))
     return {"n_mult": q.size, "n_mult_zero_skipped": 0, "multipliers": units, "dsp": units * slices,
             "lut_terms": lut, "ff_terms": ff, "bram_18k": bram,
             "depth": rf + RESOURCE_KERNEL_DEPTH, "ii": rf}
@@ -211,11 +220,33 @@ def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx):
                  mux_bits=shared * (a_bits + w_bits) * math.ceil(rf / arith.MUX_INPUTS_PER_LUT) if rf > 1 else 0,
                  # a rounding/saturating accum_t: every product is rounded and every partial sum clamped
                  sat_bits=float((nz.sum(axis=0) * acc_bits).sum()) if ctx.get("saturating_accum") else 0)
-    ff = _terms(pipe_bits=adder_bits / _levels_per_cycle(ctx), dsp_products=shared)
+    sums = nz.sum(axis=0) + (bias_q != 0)  # products (and bias) each output sums
+    depth = _latency_schedule(q, n_dsp, rf, ctx, int(sums.max(initial=1)))
+    if ctx.get("saturating_accum"):
+        # acc[j] += mult[i] in a rounding/saturating accum_t is not associative: HLS keeps the chain of
+        # n_in adds, CHAIN_OPS_PER_CYCLE to a clock, and carries the products not yet added down it
+        # (berk m1: 40-product convolutions take 8 cycles a call at 10 ns)
+        stages = math.ceil(int(sums.max(initial=1)) / _chain_ops_per_cycle(ctx))
+        depth = max(depth, stages) if rf <= 1 else depth
+        carried, tree_bits = float((sums * width).sum()) * stages / 2, 0.0
+    else:
+        # HLS pipelines the tree of products it scheduled (a constant product is one operation until
+        # synthesis expands it), so its registers follow the product tree, not the shift-and-add terms
+        carried, tree_bits = 0.0, float((np.maximum(sums - 1, 0) * width).sum())
+    ff = _terms(pipe_bits=tree_bits / _levels_per_cycle(ctx), carried_bits=carried,
+                # io_stream, RF > 1: the window is held while the shared multipliers work through it
+                hold_bits=q.shape[0] * a_bits * depth / 2 if rf > 1 and ctx["io_type"] == "io_stream" else 0,
+                **_dsp_ff(shared, a_bits, w_bits, ctx))
     return {"n_mult": int(nz.sum()), "n_mult_zero_skipped": int(q.size - nz.sum()),
             "multipliers": math.ceil(int(nz.sum()) / rf), "dsp": shared, "lut_terms": lut, "ff_terms": ff,
             "bram_18k": 0, "ii": rf,  # HLS schedules the tree of products (shifts and adds merge only in synthesis)
-            "depth": _latency_schedule(q, n_dsp, rf, ctx, int((nz.sum(axis=0) + (bias_q != 0)).max(initial=1)))}
+            "depth": depth}
+
+
+def _dsp_ff(n_dsp, a_bits, w_bits, ctx):
+    """Fabric registers around DSP products: 7-series designs carry the product out of the slice."""
+    key = "dsp_product_bits_7series" if ctx["fam"] == "7series" else "dsp_product_bits"
+    return {key: n_dsp * (a_bits + w_bits)}
 
 
 def _latency_schedule(q, n_dsp, rf, ctx, terms):
@@ -275,6 +306,11 @@ def conv(layer, ctx):
     if ctx["io_type"] == "io_stream":  # one kernel instance, fed one input pixel per RF clocks
         row = _kernel(layer, ctx, n_in, n_out, copies=1)
         srl, window = _line_buffer(layer, fh, fw, n_chan, row["mult_width"][0])
+        if layer.reuse_factor <= 1 and row["depth"] > 1:  # compute_output_buffer is pipelined at one
+            # call a pixel while the window shifts under it: the window it multiplies is carried with a
+            # call of more than one cycle (sparsepix post-synthesis, per instance: conv FFs exceed the
+            # window + tree by about one window)
+            window = add_terms(window, _terms(hold_bits=n_in * row["mult_width"][0]))
         add_costs(row, srl, window)
         depth, ii = row.pop("depth"), row.pop("ii")
         per_pixel = _conv_pixel_cycles(layer, ctx, depth, ii)
@@ -364,8 +400,9 @@ def activation(layer, ctx):
     lut = _terms(relu_bits=_width(layer.output_type), cast_bits=_cast_bits(layer, 1))
     # io_parallel: a select per bit, chained into the neighbouring stages (csynth: 0 cycles in both
     # io_parallel fixtures, at 5 and 25 ns)
-    depth = 0 if ctx["io_type"] == "io_parallel" else ACT_DEPTH
-    return _elementwise(layer, ctx, lut, _registers(layer, ctx), depth=depth)
+    if ctx["io_type"] == "io_parallel":  # no register stage of its own either
+        return _elementwise(layer, ctx, lut, {}, depth=0)
+    return _elementwise(layer, ctx, lut)
 
 
 def batchnorm(layer, ctx):
