@@ -212,7 +212,12 @@ def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx):
         formed = float((np.maximum(digits - 1, 0) * (a_bits + arith.bit_length(q))).sum())
         digits = nz.astype(np.int64)
     terms = digits.sum(axis=0) + (bias_q != 0)  # partial products entering each output's adder tree
-    width = np.minimum(acc_bits, a_bits + arith.bit_length(q).max(axis=0, initial=0) + TREE_GROWTH_BITS)
+    # an adder costs its operands' significant bits (the column's mean constant width; synthesis trims
+    # the rest), a partial-sum register is as wide as its widest term
+    bits = arith.bit_length(q)
+    mean_bits = bits.sum(axis=0) / np.maximum(nz.sum(axis=0), 1)
+    width = np.minimum(acc_bits, a_bits + mean_bits + TREE_GROWTH_BITS)
+    reg_width = np.minimum(acc_bits, a_bits + bits.max(axis=0, initial=0) + TREE_GROWTH_BITS)
     adder_bits = float((np.maximum(terms - 1, 0) * width).sum()) + formed
     n_dsp = int(on_dsp.sum())
     shared = math.ceil(n_dsp / rf)  # Latency, RF > 1: ALLOCATION shares the DSP products
@@ -228,12 +233,14 @@ def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx):
         # (berk m1: 40-product convolutions take 8 cycles a call at 10 ns)
         stages = math.ceil(int(sums.max(initial=1)) / _chain_ops_per_cycle(ctx))
         depth = max(depth, stages) if rf <= 1 else depth
-        carried, tree_bits = float((sums * width).sum()) * stages / 2, 0.0
+        srl, carried = _carried(float((sums * reg_width).sum()), stages)
+        lut = add_terms(lut, srl)
+        tree_bits = 0.0
     else:
         # HLS pipelines the tree of products it scheduled (a constant product is one operation until
         # synthesis expands it), so its registers follow the product tree, not the shift-and-add terms
-        carried, tree_bits = 0.0, float((np.maximum(sums - 1, 0) * width).sum())
-    ff = _terms(pipe_bits=tree_bits / _levels_per_cycle(ctx), carried_bits=carried,
+        carried, tree_bits = {}, float((np.maximum(sums - 1, 0) * reg_width).sum())
+    ff = _terms(pipe_bits=tree_bits / _levels_per_cycle(ctx), **carried,
                 # io_stream, RF > 1: the window is held while the shared multipliers work through it
                 hold_bits=q.shape[0] * a_bits * depth / 2 if rf > 1 and ctx["io_type"] == "io_stream" else 0,
                 **_dsp_ff(shared, a_bits, w_bits, ctx))
@@ -401,6 +408,8 @@ def activation(layer, ctx):
     # io_parallel: a select per bit, chained into the neighbouring stages (csynth: 0 cycles in both
     # io_parallel fixtures, at 5 and 25 ns)
     if ctx["io_type"] == "io_parallel":  # no register stage of its own either
+        if ctx.get("dataflow"):  # its output is a ping-pong channel: the select cannot merge forward
+            lut = add_terms(lut, _terms(mux_bits=lut.pop("relu_bits", 0)))
         return _elementwise(layer, ctx, lut, {}, depth=0)
     return _elementwise(layer, ctx, lut)
 
@@ -449,9 +458,18 @@ def global_pooling(layer, ctx):
     # (seanlipps global max over 128: 44 cycles at 5 ns)
     stages = math.ceil((n - 1) / _chain_ops_per_cycle(ctx)) + 1
     chain = add_terms({key: bits * (n - 1)}, divide)
-    return {"dsp": 0, "lut_terms": _scale_terms(chain, n_filt),
-            "ff_terms": _terms(carried_bits=n_filt * bits * n * stages / 2),
+    srl, carried = _carried(n_filt * bits * n, stages)
+    return {"dsp": 0, "lut_terms": add_terms(_scale_terms(chain, n_filt), srl), "ff_terms": carried,
             "latency_cycles": stages, "ii_cycles": 1}
+
+
+def _carried(signals, stages):
+    """Signals delayed down a pipelined chain until it consumes them (on average half its stages):
+    Vivado synthesis turns such register runs into shift-register LUTs (SRLC32E), leaving a fraction
+    of the register bits as FFs (carried_bits, fitted)."""
+    if stages <= 1:
+        return {}, {}
+    return _terms(srl_luts=signals * math.ceil(stages / 2 / SRL_DEPTH)), _terms(carried_bits=signals * stages / 2)
 
 
 def _chain_ops_per_cycle(ctx) -> int:
