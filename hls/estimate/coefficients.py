@@ -10,9 +10,9 @@ designs, not a law of the fabric: its comment says what it stands for and what d
 """
 
 LUT = {
-    "adder_bits": 0.7,          # FIT: adder bits (operands' significant bits); ternary adders (3 terms per LUT6 + carry) put it near 0.5
-    "sat_bits": 1.37,           # FIT: rounding + clamping of a saturating accumulator, per accumulated bit (berk)
-    "processes": 0.0,           # FIT: handshake, counters and FSM of a dataflow process (too small to resolve: 0)
+    "adder_bits": 0.708,          # FIT: adder bits (operands' significant bits); ternary adders (3 terms per LUT6 + carry) put it near 0.5
+    "sat_bits": 1.34,           # FIT: rounding + clamping of a saturating accumulator, per accumulated bit (berk)
+    "processes": 32.2,           # FIT: handshake, counters and FSM of a dataflow process (too small to resolve: 0)
     "relu_bits": 0.0,           # FIT: relu selects merge into the next cast/adder (sparsepix rows: 2-161 LUT)
     "cast_bits": 1.0,           # STRUCTURAL: a rounding incrementer / saturation clamp, one LUT per bit
     "compare_bits": 2.0,        # STRUCTURAL: comparator (carry chain) + 2:1 mux, one LUT each per bit
@@ -23,12 +23,12 @@ LUT = {
 }
 
 FF = {
-    "pipe_bits": 0.747,         # FIT: adder-tree bits registered at the clock (rules divide by levels per cycle)
-    "processes": 50.5,          # FIT: handshake and counters of a dataflow process
+    "pipe_bits": 0.744,         # FIT: adder-tree bits registered at the clock (rules divide by levels per cycle)
+    "processes": 61.9,          # FIT: handshake and counters of a dataflow process
     "carried_bits": 0.215,      # FIT: bits carried down a pipelined chain, the rest in SRLs (seanlipps pooling, berk m1)
     "dsp_product_bits": 0.0,    # FIT: fabric FFs per operand bit of a DSP product, UltraScale(+): none, the slice registers it
-    "dsp_product_bits_7series": 0.693,  # FIT: the same on 7-series (DSP48E1): the product leaves the slice (both z020 designs)
-    "operand_bits": 0.135,      # FIT: Resource strategy multiplier operands, mostly absorbed into the DSP slices (berk m2/m3)
+    "dsp_product_bits_7series": 0.685,  # FIT: the same on 7-series (DSP48E1): the product leaves the slice (both z020 designs)
+    "operand_bits": 0.134,      # FIT: Resource strategy multiplier operands, mostly absorbed into the DSP slices (berk m2/m3)
     "hold_bits": 1.0,           # STRUCTURAL: a streaming kernel's window carried with (RF 1) or held over (RF > 1) its call
     "state_bits": 1.0,          # STRUCTURAL: window, accumulator, output and FIFO registers, counted exactly
 }

@@ -15,9 +15,14 @@ from hls.estimate import arith
 
 # ---- element-wise layers ----------------------------------------------------------------------------
 TABLE_ACTIVATIONS = ("sigmoid", "tanh", "softplus", "softsign", "elu", "selu")  # nnet_activation.h tables
-# Softmax: index logic, sum tree, a product per output (csynth 3096 LUT / 788 FF for 10; ~half after synth).
-SOFTMAX_LUT_PER_INPUT = 150
-SOFTMAX_FF_PER_INPUT = 80
+# Softmax: index logic, sum tree, a product per output (sparsepix post-synthesis instances: 413 and 292
+# LUT, 386 and 308 FF for 5 inputs).
+SOFTMAX_LUT_PER_INPUT = 70
+SOFTMAX_FF_PER_INPUT = 70
+# io_parallel softmax: the exp and 1/sum table reads take a clock each, the max/subtract/sum/product
+# logic about 10 ns (csynth: 4 cycles at 5 ns, seanlipps; 2 at 25 ns, pominiq)
+SOFTMAX_TABLE_READS = 2
+SOFTMAX_LOGIC_NS = 10.0
 SOFTMAX_TABLE_COPIES = 2  # exp and 1/sum tables read in parallel: 2 copies (fixture: 4 BRAM_18K)
 
 # ---- memories -------------------------------------------------------------------------------------
@@ -488,7 +493,10 @@ def softmax(layer, ctx):  # nnet_activation(_stream).h: exp and 1/sum tables, a 
     n = int(layer.get("n_in", 1))
     bram = sum(math.ceil(_table_bits(layer, t, s) / BRAM18_BITS)
                for t, s in (("exp_table_t", "exp_table_size"), ("inv_table_t", "inv_table_size")))
-    depth = 3 + _compute_cycles(n, ctx)  # read, exp lookup, sum, 1/sum lookup, product, write
+    if ctx["io_type"] == "io_parallel":  # two registered table reads, the logic around them chained
+        depth = SOFTMAX_TABLE_READS + int(SOFTMAX_LOGIC_NS / ctx["clock_period_ns"])
+    else:
+        depth = 3 + _compute_cycles(n, ctx)  # read, exp lookup, sum, 1/sum lookup, product, write
     return {"dsp": n, "lut_terms": {"fixed": SOFTMAX_LUT_PER_INPUT * n}, "ff_terms": {"fixed": SOFTMAX_FF_PER_INPUT * n},
             "bram_18k": bram * SOFTMAX_TABLE_COPIES, "latency_cycles": depth, "ii_cycles": depth,
             "n_mult": n, "multipliers": n, "mult_width": [18, 18]}
