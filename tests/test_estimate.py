@@ -223,3 +223,24 @@ def test_unknown_part_is_reported():
     with pytest.raises(UnknownPart, match="a Virtex-7 device whose resource counts are not in l1cnn's table; "
                                           "its known Virtex-7 devices: xc7vx485t"):
         lookup("xc7vx690tffg1761-2")
+
+
+@pytest.mark.unit
+def test_cached_estimate_is_redone_when_the_estimate_model_changes(monkeypatch):
+    """Without a vendor tool the synth stage caches the estimate: its key follows the estimate's model
+    (rules, coefficients, calibration, parts), so a changed model is never served from a stale cache."""
+    from pathlib import Path
+
+    import hls.estimate
+    from l1cnn import config
+    from l1cnn.stages import synth
+
+    cfg = config.load(Path(__file__).parent / "configs" / "tiny_jet.yaml")
+    monkeypatch.setattr(synth, "firmware_keys", lambda cfg: {"pruned": "k"})  # no trained model needed
+    before = synth.synth_key(cfg, None, False)
+    monkeypatch.setattr(hls.estimate, "model_digest", lambda: "another-model")
+    assert synth.synth_key(cfg, None, False) != before
+    # a vendor tool's result does not depend on the estimate
+    with_tool = synth.synth_key(cfg, "vitis_hls", False)
+    monkeypatch.setattr(hls.estimate, "model_digest", lambda: "a third model")
+    assert synth.synth_key(cfg, "vitis_hls", False) == with_tool

@@ -18,10 +18,24 @@ from hls.parts import lookup
 from hls.project import Project, read_project
 from hls.settings import DEFAULTS
 
-__all__ = ["estimate", "estimate_project", "estimate_graph", "estimate_model", "RESOURCES"]
+__all__ = ["estimate", "estimate_project", "estimate_graph", "estimate_model", "model_digest", "RESOURCES"]
 RESOURCES = ("dsp", "lut", "ff", "bram_18k")
 NOTES = ("resources: Vivado post-synthesis; latency/II: HLS C synthesis",
          "Latency-strategy weights are constants: zero products removed, short constants shift-and-add")
+
+
+def model_digest() -> str:
+    """A digest of the estimate's rules, coefficients, calibration and parts table: an estimate cached
+    under it is redone when any of them changes."""
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    files = sorted(here.glob("*.py")) + [here / "calibration_data.json", here.parent / "parts.py"]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _family(part: dict) -> str:

@@ -17,7 +17,11 @@ def synth_path(cfg):
 
 
 def synth_key(cfg, tool, logic_synthesis) -> str:
-    return cache.make_key("synth", SCHEMA, firmware_keys(cfg), tool, logic_synthesis)
+    from hls.estimate import model_digest
+
+    # without a vendor tool the result is the estimate: redone when the estimate's model changes
+    return cache.make_key("synth", SCHEMA, firmware_keys(cfg), tool, logic_synthesis,
+                          model_digest() if tool is None else None)
 
 
 def run(cfg, force=False, logic_synthesis=False) -> dict:
