@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from hls.estimate import coefficients, rules
+from hls.estimate import coefficients, fabric, rules
 from hls.estimate.intervals import intervals
 from hls.parts import lookup
 from hls.project import Project, read_project
@@ -52,14 +52,14 @@ def _fifo(layer, packed: bool) -> tuple:
         return {}, {}, 0
     depth, lanes, bits = int(layer.fifo_depth), int(t.lanes), int(t.width)
     n, bits = (1, lanes * bits) if packed else (lanes, bits)
-    if depth <= rules.FIFO_REG_MAX_DEPTH:
+    if depth <= fabric.FIFO_REG_MAX_DEPTH:
         return {}, {"state_bits": n * (bits * depth + 3)}, 0
     ptr = math.ceil(math.log2(depth))
-    if depth * bits <= rules.LUTRAM_MAX_BITS:
-        return ({"srl_luts": n * bits * math.ceil(depth / rules.SRL_DEPTH), "mux_bits": n * rules.FIFO_CTRL_LUT},
+    if depth * bits <= fabric.LUTRAM_MAX_BITS:
+        return ({"srl_luts": n * bits * math.ceil(depth / fabric.SRL_DEPTH), "mux_bits": n * fabric.FIFO_CTRL_LUT},
                 {"state_bits": n * (ptr + 3)}, 0)
-    blocks = math.ceil(bits / 36) * math.ceil(depth / 512) if packed else math.ceil(depth * bits / rules.BRAM18_BITS)
-    return {"mux_bits": n * 2 * rules.FIFO_CTRL_LUT}, {"state_bits": n * (4 * ptr + 9)}, n * blocks
+    blocks = math.ceil(bits / 36) * math.ceil(depth / 512) if packed else math.ceil(depth * bits / fabric.BRAM18_BITS)
+    return {"mux_bits": n * 2 * fabric.FIFO_CTRL_LUT}, {"state_bits": n * (4 * ptr + 9)}, n * blocks
 
 
 def _apply(terms: dict, table: dict) -> float:
@@ -81,12 +81,12 @@ def _layer_row(layer, ctx) -> dict:
         row["stream_cycles"] = (rules.input_beats(layer) - 1) * layer.reuse_factor
     if ctx["io_type"] == "io_parallel" and ctx["dataflow"] and layer.name not in ctx["outputs"] \
             and row.get("process", True):  # its output array is a ping-pong channel to the next process
-        rules.add_costs(row, *rules.pipo_channel(layer))
+        fabric.add_costs(row, *rules.pipo_channel(layer))
     if row.pop("process", True):  # each synthesized layer is a process with its own control
-        rules.add_costs(row, {"processes": 1}, {"processes": 1})
+        fabric.add_costs(row, {"processes": 1}, {"processes": 1})
         if ctx["io_type"] == "io_stream" and layer.name not in ctx["outputs"]:
             lut, ff, bram = _fifo(layer, packed=ctx["backend"] == "vitis")
-            rules.add_costs(row, lut, ff)
+            fabric.add_costs(row, lut, ff)
             row["bram_18k"] += bram
     row["lut"] = _apply(row["lut_terms"], coefficients.LUT)
     row["ff"] = _apply(row["ff_terms"], coefficients.FF)
@@ -126,7 +126,7 @@ def estimate(project: Project, part: str | None = None, clock_period_ns: float |
     for row in rows:
         row.update({k: int(round(row[k])) for k in RESOURCES})
     total = {k: sum(r[k] for r in rows) for k in RESOURCES}
-    terms = {kind: rules.add_terms(*[r[f"{kind}_terms"] for r in rows]) for kind in ("lut", "ff")}
+    terms = {kind: fabric.add_terms(*[r[f"{kind}_terms"] for r in rows]) for kind in ("lut", "ff")}
     total.update(uram=0, latency_cycles=int(latency), latency_ns=round(latency * clock, 3), ii_cycles=int(ii))
     available = {k: device[k] for k in ("dsp", "lut", "ff", "bram_18k", "uram")}
     util = {k: round(100.0 * total[k] / available[k], 2) if available[k] else None for k in available}
