@@ -2,18 +2,19 @@
 post-synthesis utilization. The rules count what the firmware builds (adder bits, comparator bits,
 shift-register bits, ...); these coefficients turn the counts into LUTs and FFs.
 
-STRUCTURAL coefficients are fixed by the fabric (UG574: LUT6, SRLC32E, carry chains). The others
-are FIT: non-negative least squares of the estimate/real ratio over the post-synthesis totals of the
+STRUCTURAL coefficients are fixed by the fabric (UG574: LUT6, SRLC32E, carry chains); MEASURED ones
+were read off per-instance post-synthesis rows of a calibration design (report_utilization
+-hierarchical) and are held in the fit. The others are FIT: non-negative least squares of the estimate/real ratio over the post-synthesis totals of the
 thirteen calibration designs (`l1cnn calibrate --fit` redoes the fit and prints its in-sample and
 leave-one-design-out errors; README "Calibration" has the numbers). A FIT value is an average over
 designs, not a law of the fabric: its comment says what it stands for and what drove it.
 """
 
 LUT = {
-    "adder_bits": 0.708,          # FIT: adder bits (operands' significant bits); ternary adders (3 terms per LUT6 + carry) put it near 0.5
-    "sat_bits": 1.34,           # FIT: rounding + clamping of a saturating accumulator, per accumulated bit (berk)
-    "processes": 32.2,           # FIT: handshake, counters and FSM of a dataflow process (too small to resolve: 0)
-    "relu_bits": 0.0,           # FIT: relu selects merge into the next cast/adder (sparsepix rows: 2-161 LUT)
+    "adder_bits": 0.706,          # FIT: adder bits (operands' significant bits); ternary adders (3 terms per LUT6 + carry) put it near 0.5
+    "sat_bits": 1.35,           # FIT: rounding + clamping of a saturating accumulator, per accumulated bit (berk)
+    "processes": 21.6,          # FIT: handshake, counters and FSM of a dataflow process
+    "relu_bits": 0.5,           # MEASURED: a streaming relu process's selects (sparsepix post-synthesis instances: 24, 37 and 161 LUT for 48, 16 and 320 bits)
     "cast_bits": 1.0,           # STRUCTURAL: a rounding incrementer / saturation clamp, one LUT per bit
     "compare_bits": 2.0,        # STRUCTURAL: comparator (carry chain) + 2:1 mux, one LUT each per bit
     "mult_bits2": 0.5,          # STRUCTURAL: a*b general multiplier, LUT6_2 packs two partial-product bits
@@ -33,6 +34,6 @@ FF = {
     "state_bits": 1.0,          # STRUCTURAL: window, accumulator, output and FIFO registers, counted exactly
 }
 
-FITTED = {"lut": ("adder_bits", "sat_bits", "processes", "relu_bits"),
+FITTED = {"lut": ("adder_bits", "sat_bits", "processes"),
           "ff": ("pipe_bits", "processes", "dsp_product_bits", "carried_bits", "dsp_product_bits_7series",
                  "operand_bits")}

@@ -190,13 +190,14 @@ def activation(layer, ctx):
     if act != "relu":
         ctx["assumptions"].append(f"{layer.name}: activation '{act}' costed like a ReLU")
     lut = fabric.terms(relu_bits=fabric.width(layer.output_type), cast_bits=fabric.cast_bits(layer, 1))
-    # io_parallel: a select per bit, chained into the neighbouring stages (csynth: 0 cycles in both
-    # io_parallel fixtures, at 5 and 25 ns)
-    if ctx["io_type"] == "io_parallel":  # no register stage of its own either
-        if ctx.get("dataflow"):  # its output is a ping-pong channel: the select cannot merge forward
-            lut = fabric.add_terms(lut, fabric.terms(mux_bits=lut.pop("relu_bits", 0)))
+    if ctx["io_type"] == "io_parallel":  # chained into the neighbouring stages, no register stage of its
+        # own (csynth: 0 cycles in both io_parallel fixtures, at 5 and 25 ns)
+        select = lut.pop("relu_bits", 0)
+        if ctx.get("dataflow"):  # its output is a ping-pong channel: a select per bit
+            lut = fabric.add_terms(lut, fabric.terms(mux_bits=select))
+        # else the select merges into the next layer's adders
         return _elementwise(layer, ctx, lut, {}, depth=0)
-    return _elementwise(layer, ctx, lut)
+    return _elementwise(layer, ctx, lut)  # its own process between FIFOs
 
 
 def batchnorm(layer, ctx):
