@@ -244,3 +244,22 @@ def test_cached_estimate_is_redone_when_the_estimate_model_changes(monkeypatch):
     with_tool = synth.synth_key(cfg, "vitis_hls", False)
     monkeypatch.setattr(hls.estimate, "model_digest", lambda: "a third model")
     assert synth.synth_key(cfg, "vitis_hls", False) == with_tool
+
+
+@pytest.mark.unit
+def test_interval_of_a_thinly_calibrated_io_type_spans_its_whole_range(monkeypatch):
+    """Two designs give no central 68%: the interval must cover both of them and all designs' spread."""
+    import importlib
+
+    iv = importlib.import_module("hls.estimate.intervals")  # the module (the package exports its function)
+
+    stats = {"n_designs": 13, "median_abs_error": 0.1, "ratio_quantiles": {"0.16": 0.8, "0.84": 1.2},
+             "ratio_range": [0.5, 1.5],
+             "by_io_type": {"io_parallel": {"n_designs": 2, "median_abs_error": 0.3,
+                                            "ratio_quantiles": {"0.16": 0.75, "0.84": 1.35},
+                                            "ratio_range": [0.7, 1.45]}}}
+    monkeypatch.setattr(iv, "_summary", lambda: {"lut": stats})
+    got = iv.intervals({"lut": 1000.0}, "io_parallel")["lut"]
+    assert got["low"] == pytest.approx(1000 / 1.45) and got["high"] == pytest.approx(1000 / 0.7)
+    got = iv.intervals({"lut": 1000.0}, "io_stream")["lut"]  # no designs of its own: all designs' 68%
+    assert got["low"] == pytest.approx(1000 / 1.2) and got["high"] == pytest.approx(1000 / 0.8)

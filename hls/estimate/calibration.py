@@ -126,6 +126,7 @@ def _stats(errors) -> dict:
     return {"n_designs": len(errors), "median_abs_error": float(np.median(np.abs(errors))),
             "max_abs_error": float(np.max(np.abs(errors))),
             "ratio_quantiles": {str(q): float(np.quantile(ratios, q)) for q in CENTRAL},
+            "ratio_range": [float(ratios.min()), float(ratios.max())],
             "ratio_median": float(np.median(ratios))}
 
 

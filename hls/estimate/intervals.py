@@ -3,7 +3,9 @@
 `l1cnn calibrate --update` writes calibration_data.json beside this module: per figure, the
 quantiles of estimate / real over the calibration designs (CENTRAL: the middle 68%). A figure
 estimated as E then lies in [E / q84, E / q16] as often as the calibration designs did; the
-median |error| says how far off a typical estimate was.
+median |error| says how far off a typical estimate was. Quantiles of a handful of designs understate
+the spread: where the figure's io type has fewer than FEW_DESIGNS designs, the interval covers both the
+whole range of that io type's designs and the central 68% of all designs.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration_data.json")
+FEW_DESIGNS = 5
 TOTAL_KEYS = {"lut": "lut", "ff": "ff", "dsp": "dsp", "bram_18k": "bram_18k", "latency": "latency_cycles",
               "ii": "ii_cycles"}  # calibration figure -> estimate total key
 
@@ -34,9 +37,19 @@ def intervals(total: dict, io_type: str | None = None) -> dict:
         if cal is None or key not in total:
             continue
         own = (cal.get("by_io_type") or {}).get(io_type)
-        use, scope = (own, f"{io_type} designs") if own else (cal, "all designs")
-        lo_q, hi_q = (use["ratio_quantiles"][q] for q in sorted(use["ratio_quantiles"], key=float))
+        lo_r, hi_r = _central(own or cal)
+        scope = f"{io_type} designs" if own else "all designs"
+        if own and own["n_designs"] < FEW_DESIGNS and "ratio_range" in own:
+            all_lo, all_hi = _central(cal)
+            lo_r, hi_r = min(own["ratio_range"][0], all_lo), max(own["ratio_range"][1], all_hi)
+            scope = f"the range of {own['n_designs']} {io_type} designs and the central 68% of all designs"
         value = float(total[key])
-        out[key] = {"low": value / hi_q if hi_q > 0 else 0.0, "high": value / lo_q if lo_q > 0 else float("inf"),
+        use = own or cal
+        out[key] = {"low": value / hi_r if hi_r > 0 else 0.0, "high": value / lo_r if lo_r > 0 else float("inf"),
                     "median_abs_error": use["median_abs_error"], "n_designs": use["n_designs"], "from": scope}
     return out
+
+
+def _central(stats) -> tuple:
+    q = stats["ratio_quantiles"]
+    return tuple(q[k] for k in sorted(q, key=float))
