@@ -82,8 +82,11 @@ def _layer_row(layer, ctx) -> dict:
     if ctx["io_type"] == "io_parallel" and ctx["dataflow"] and layer.name not in ctx["outputs"] \
             and row.get("process", True):  # its output array is a ping-pong channel to the next process
         fabric.add_costs(row, *rules.pipo_channel(layer))
-    if row.pop("process", True):  # each synthesized layer is a process with its own control
-        fabric.add_costs(row, {"processes": 1}, {"processes": 1})
+    if row.pop("process", True):  # each synthesized layer is an instance with its own control
+        # registers; between dataflow processes (io_stream, DATAFLOW) also channel handshakes and
+        # start/done synchronization (logic), absent from the stages of a pipelined io_parallel top
+        channels = ctx["io_type"] == "io_stream" or ctx["dataflow"]
+        fabric.add_costs(row, {"processes": 1} if channels else {}, {"processes": 1})
         if ctx["io_type"] == "io_stream" and layer.name not in ctx["outputs"]:
             lut, ff, bram = _fifo(layer, packed=ctx["backend"] == "vitis")
             fabric.add_costs(row, lut, ff)

@@ -84,7 +84,10 @@ def _latency_kernel(q, bias_q, a_bits, w_bits, acc_bits, rf, ctx):
     n_dsp = int(on_dsp.sum())
     shared = math.ceil(n_dsp / rf)  # Latency, RF > 1: ALLOCATION shares the DSP products
     lut = fabric.terms(adder_bits=adder_bits,
-                 mux_bits=shared * (a_bits + w_bits) * math.ceil(rf / arith.MUX_INPUTS_PER_LUT) if rf > 1 else 0,
+                 # RF > 1: a shared multiplier selects its input among the products it serves (4:1 per
+                 # LUT6) and its constant from a table of the cycle count (a LUT6 is a 64-deep ROM)
+                 mux_bits=shared * (a_bits * math.ceil(min(rf, math.ceil(n_dsp / max(shared, 1))) / arith.MUX_INPUTS_PER_LUT)
+                                    + w_bits * math.ceil(rf / 64)) if rf > 1 else 0,
                  # a rounding/saturating accum_t: every product is rounded and every partial sum clamped
                  sat_bits=float((nz.sum(axis=0) * acc_bits).sum()) if ctx.get("saturating_accum") else 0)
     sums = nz.sum(axis=0) + (bias_q != 0)  # products (and bias) each output sums
