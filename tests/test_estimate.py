@@ -133,7 +133,10 @@ def test_fully_pruned_layer_costs_only_its_control(tmp_path):
 
     layer, _ = dense_layer_estimate(tmp_path / "zero", np.zeros((16, 8)))
     assert layer["n_mult"] == 0 and layer["n_mult_zero_skipped"] == 128 and layer["dsp"] == 0
-    assert layer["lut"] == round(LUT["processes"]) and layer["ff"] == round(FF["processes"] + 8 * 16)
+    # a single-layer io_parallel top without DATAFLOW: a pipeline stage with its control registers and
+    # output registers, and no process logic
+    assert layer["lut"] == 0 and layer["ff"] == round(FF["processes"] + 8 * 16)
+    assert LUT["processes"] > 0
     half = long_constants()
     half[::2] = 0.0
     layer, _ = dense_layer_estimate(tmp_path / "half", half)
