@@ -223,9 +223,32 @@ def test_unknown_part_is_reported():
     with pytest.raises(UnknownPart, match="unknown FPGA part 'xc9zz999'"):
         lookup("xc9zz999")
     # a device of a known family without verified counts is named as such, never guessed
-    with pytest.raises(UnknownPart, match="a Virtex-7 device whose resource counts are not in l1cnn's table; "
-                                          "its known Virtex-7 devices: xc7vx485t"):
-        lookup("xc7vx690tffg1761-2")
+    with pytest.raises(UnknownPart, match="a Versal device whose resource counts are not in l1cnn's table; "
+                                          "its known Versal devices: xcvc1502, "):
+        lookup("xcve2802-vsvh1760-2MP-e-S")
+
+
+@pytest.mark.unit
+def test_every_family_hls4ml_users_target_is_in_the_table():
+    """One device (any package and speed grade) of each family the estimate must accept, the seven the
+    calibration issue found refused among them, and device names that are prefixes of others."""
+    from hls.parts import lookup
+
+    expect = {"xc7z020clg400-1": ("xc7z020", 53_200), "xc7a200tl-ffg1156-2L": ("xc7a200t", 134_600),
+              "xc7k325tffg900-2": ("xc7k325t", 203_800), "xc7vx690tffg1761-2": ("xc7vx690t", 433_200),
+              "xcku035-fbva676-1-c": ("xcku035", 203_128), "xcvu095-ffva2104-2-e": ("xcvu095", 537_600),
+              "xcku15p-ffva1760-2-e": ("xcku15p", 522_720), "xcvu9p-flga2104-2L-e": ("xcvu9p", 1_182_240),
+              "xcu50-fsvh2104-2-e": ("xcu50", 871_680), "xcu55c-fsvh2892-2L-e": ("xcu55c", 1_303_680),
+              "xcu200-fsgd2104-2-e": ("xcu200", 1_182_240), "xcu280-fsvh2892-2L-e": ("xcu280", 1_303_680),
+              "xczu9eg-ffvb1156-2-e": ("xczu9", 274_080), "xczu1cg-sbva484-1-e": ("xczu1", 37_440),
+              "xczu15eg-ffvb1156-2-i": ("xczu15", 341_280), "xczu49dr-ffvf1760-2-e": ("xczu49dr", 425_280),
+              "xcvu31p-fsvh1924-2-e": ("xcvu31p", 439_680), "xcvu3p-ffvc1517-2-e": ("xcvu3p", 394_080),
+              "xcvu190-flgc2104-2-e": ("xcvu190", 1_074_240), "xcvu19p-fsva3824-2-e": ("xcvu19p", 4_085_760),
+              "xcvc1902-vsva2197-2MP-e-S": ("xcvc1902", 899_840)}
+    for part, (device, luts) in expect.items():
+        row = lookup(part)
+        assert (row["device"], row["lut"]) == (device, luts), part
+        assert row["source"] and row["bram_18k"] % 2 == 0, part
 
 
 @pytest.mark.unit
