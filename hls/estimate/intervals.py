@@ -38,11 +38,11 @@ def intervals(total: dict, io_type: str | None = None) -> dict:
             continue
         own = (cal.get("by_io_type") or {}).get(io_type)
         lo_r, hi_r = _central(own or cal)
-        scope = f"{io_type} designs" if own else "all designs"
+        scope = f"the central 68% of the {io_type} designs" if own else "the central 68% of all designs"
         if own and own["n_designs"] < FEW_DESIGNS and "ratio_range" in own:
             all_lo, all_hi = _central(cal)
             lo_r, hi_r = min(own["ratio_range"][0], all_lo), max(own["ratio_range"][1], all_hi)
-            scope = f"the range of {own['n_designs']} {io_type} designs and the central 68% of all designs"
+            scope = f"the range of the {own['n_designs']} {io_type} designs and the central 68% of all designs"
         value = float(total[key])
         use = own or cal
         out[key] = {"low": value / hi_r if hi_r > 0 else 0.0, "high": value / lo_r if lo_r > 0 else float("inf"),

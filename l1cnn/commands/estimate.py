@@ -17,7 +17,7 @@ def render(e: dict) -> str:
              f"  reuse factors used: {e['layer_reuse_factors']}"]
     iv = e.get("intervals") or {}
     if iv:
-        lines.append("  where the real figure has fallen for such estimates (central 68% of the calibration, "
+        lines.append("  where the real figure has fallen for such estimates (calibration: "
                      f"{next(iter(iv.values()))['from']}): " + ", ".join(
                          f"{k.replace('_cycles', '')} {v['low']:,.0f}-{v['high']:,.0f}" for k, v in iv.items()))
     if e.get("reuse_factor_note"):

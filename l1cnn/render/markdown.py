@@ -72,11 +72,19 @@ def _resources(s: dict) -> str:
             "factors against the float baseline.\n\n"
             + _table(["variant", "source", "latency (cycles)", "latency (ns)", "II (cycles)", "LUT", "FF", "DSP",
                       "BRAM_18K", "LUT float/x", "DSP float/x"], rows)
-            + ("\n\nWhere the real figure has fallen, given the estimate: the central 68% of estimate/real over the "
-               "real vendor reports of `make calibrate` (`reports/calibration/table.md`):\n\n"
+            + ("\n\nWhere the real figure has fallen, given the estimate (estimate/real over the real vendor reports "
+               "of `make calibrate`, `reports/calibration/table.md`: " + _scope(s) + "):\n\n"
                + _table(["variant", "latency (cycles)", "II (cycles)", "LUT", "FF", "DSP", "BRAM_18K"], spans)
                if spans else "")
             + ("\n\n![per-layer resources and latency](resources.png)" if "resources.png" in s.get("plots", []) else ""))
+
+
+def _scope(s) -> str:
+    """Which calibration designs the intervals come from (hls/estimate/intervals.py says per figure)."""
+    for res in (s.get("resources") or {}).values():
+        for iv in (res.get("intervals") or {}).values():
+            return iv.get("from", "the central 68%")
+    return "the central 68%"
 
 
 def _span(iv) -> str:
