@@ -13,6 +13,7 @@ import numpy as np
 from hls.convert import layer_reuse_factors, layer_types, quiet, read_settings, reuse_factors_used, to_hls
 from hls.csim import agreement, compile_project, predict
 from hls.diagnose import diagnose_mismatches, layer_own_differences
+from hls.emulate import NotEmulated, emulate_project
 from hls.prepare import prepare
 from hls.transforms import HEADS, strip_head
 
@@ -39,6 +40,24 @@ def compare(traced, x, y_keras, y_hls, types, max_traced=MAX_TRACED_SAMPLES) -> 
     return res
 
 
+def emulator_agreement(project_dir, x, y_csim) -> dict:
+    """The emulator (hls/emulate/) on the same project and inputs against its C simulation:
+    status 'identical' (every output of every sample), 'differs' (a defect: the first differing
+    samples are named) or 'not emulated' (the construct it does not reproduce)."""
+    try:
+        y = emulate_project(project_dir, x)
+    except NotEmulated as e:
+        return {"status": "not emulated", "reason": str(e)}
+    except Exception as e:  # noqa: BLE001 - an emulator failure is reported as a defect, not a crash
+        return {"status": "failed", "reason": f"{type(e).__name__}: {e}", "n_samples": int(len(x)), "n_identical": 0,
+                "first_differing_samples": [], "max_abs_diff": None}
+    y, c = y.reshape(len(x), -1), np.asarray(y_csim, np.float64).reshape(len(x), -1)
+    same = np.all(y == c, axis=1)
+    return {"status": "identical" if same.all() else "differs", "n_samples": int(len(x)),
+            "n_identical": int(same.sum()), "first_differing_samples": np.flatnonzero(~same)[:10].tolist(),
+            "max_abs_diff": float(np.abs(y - c).max(initial=0.0))}
+
+
 def check_model(model, x, hls, output_dir=None, max_traced=MAX_TRACED_SAMPLES, prepared=None) -> dict:
     """Convert with the exact types, compile, C-simulate `x`, compare with Keras at the logits (the
     user's model without its softmax/sigmoid head); also records the reuse factors hls4ml used per
@@ -52,6 +71,7 @@ def check_model(model, x, hls, output_dir=None, max_traced=MAX_TRACED_SAMPLES, p
             hls_model = to_hls(prepared, hls, project)
             hls_model.compile()
         y_hls = predict(hls_model, x)
+        emulator = emulator_agreement(project, x, y_hls)
         head = None
         if _has_head(prepared):
             head, y_hls = _kept_head(hls_model, prepared, x, y_hls)  # compare the logits, the head apart
@@ -61,6 +81,7 @@ def check_model(model, x, hls, output_dir=None, max_traced=MAX_TRACED_SAMPLES, p
         res = compare(lambda: (prepared, hls_model), x, y_keras, y_hls, types, max_traced)
         res["float32_layers"] = float32_layers(hls_model, prepared, x) if prepared.caveats else []
         res["kept_head"] = head
+    res["emulator"] = emulator
     res.update(guaranteed=prepared.guaranteed, head_removed=prepared.head, cause=_cause(res, prepared), io_type=hls.io_type, strategy=hls.strategy, reuse_factor=hls.reuse_factor,
                reuse_factors_used=reuse_factors_used(per_layer), layer_reuse_factors=per_layer)
     return res
@@ -111,6 +132,7 @@ def check_project(model, project_dir, x, hls, exact: bool, max_traced=MAX_TRACED
     with tempfile.TemporaryDirectory(prefix="l1cnn-trace-") as tmp:
         res = compare(lambda: _traceable(model, exact, hls, tmp), x, y_keras, y_hls, types, max_traced)
     res["bit_exact_required"] = exact
+    res["emulator"] = emulator_agreement(project_dir, x, y_hls)
     return res, y_keras, y_hls
 
 

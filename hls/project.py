@@ -186,6 +186,7 @@ class FwLayer:
     weights: dict = field(default_factory=dict)   # call argument name -> flat np.ndarray (as written)
     mult_config: dict | None = None               # the per-position dense kernel of a convolution
     fifo_depth: int | None = None                 # io_stream: depth of the output FIFO
+    also_writes: list = field(default_factory=list)  # further outputs (clone_stream's copies)
 
     def get(self, key, default=None):
         v = self.config.get(key)
@@ -206,6 +207,20 @@ class FwLayer:
             return v
         m = self.mult_config or {}
         return m.get(key) if isinstance(m.get(key), HlsType) else None
+
+    def kernel(self, n_in: int, n_out: int):
+        """(weights (n_in, n_out), bias (n_out,) or None) as written, in the order the dense kernel
+        indexes them: hls4ml writes the Resource strategy's weights transposed, (n_out, n_in)
+        (ApplyResourceStrategy: Dense, Conv1D/2D and their pointwise parts). KeyError if absent."""
+        w_name = next((k for k in self.weights if k.startswith("w")), None)
+        b_name = next((k for k in self.weights if k.startswith("b")), None)
+        if w_name is None:
+            raise KeyError(f"{self.name}: no weights")
+        w = np.asarray(self.weights[w_name])
+        if w.size != n_in * n_out:
+            raise KeyError(f"{self.name}: {w.size} weights for {n_in} x {n_out}")
+        w = w.reshape(n_out, n_in).T if self.strategy == "resource" else w.reshape(n_in, n_out)
+        return w, (np.asarray(self.weights[b_name]) if b_name else None)
 
 
 @dataclass
@@ -323,7 +338,7 @@ def read_project(path) -> Project:
             input_type=parse_type(data_types[0], typedefs) if data_types else None,
             output_type=parse_type(data_types[-1], typedefs) if len(data_types) > 1 else None,
             inputs=variables[:n_in], output=out_var, weights=weights, mult_config=mult_config,
-            fifo_depth=depths.get(out_var)))
+            fifo_depth=depths.get(out_var), also_writes=variables[n_in + 1:n_in + n_out]))
     if not layers:
         raise ProjectError(f"{firmware / (top + '.cpp')} calls no nnet:: layer functions")
     read = {v for layer in layers for v in layer.inputs}

@@ -31,6 +31,7 @@ def test_random_qkeras_cnn_is_bit_exact(tmp_path, io_type):
     model, x = random_model(11), inputs(400, 5)
     res = check_model(model, x, DEFAULTS.with_(io_type=io_type), output_dir=tmp_path / "prj")
     assert res["bit_exact_fraction"] == 1.0 and res["first_mismatch_layer"] is None, res
+    assert res["emulator"]["status"] == "identical" and res["emulator"]["n_identical"] == len(x), res["emulator"]
 
 
 def test_too_narrow_accumulator_is_diagnosed(tmp_path, monkeypatch):
@@ -45,6 +46,8 @@ def test_too_narrow_accumulator_is_diagnosed(tmp_path, monkeypatch):
     assert diag["layer"] == "c2" and diag["looks_like"] == "overflow/saturation", diag
     shared = check_model(model, x, hls)  # the shared check names the same layer
     assert shared["first_mismatch_layer"] == "c2" and shared["bit_exact_fraction"] < 1.0
+    # the emulator reproduces the firmware, wrong accumulator and all: its wrap-around included
+    assert shared["emulator"]["status"] == "identical", shared["emulator"]
     # the csim stage's path: the project written to disk (hls4ml traces it only when re-created)
     from hls.check import check_project
     from hls.convert import write_project
@@ -87,6 +90,7 @@ def test_folded_batchnorm_is_bit_exact(tmp_path, io_type):
     x = rng.exponential(0.8, (300, 8, 8, 2)).astype(np.float32)
     res = check_model(model, x, DEFAULTS.with_(io_type=io_type))
     assert res["bit_exact_fraction"] == 1.0, res
+    assert res["emulator"]["status"] == "identical", res["emulator"]
 
 
 @pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
@@ -112,6 +116,7 @@ def test_power_of_two_scales_are_bit_exact(tmp_path, io_type):
     x = rng.exponential(0.8, (300, 8, 8, 1)).astype(np.float32)
     res = check_model(model, x, DEFAULTS.with_(io_type=io_type))
     assert res["bit_exact_fraction"] == 1.0, res
+    assert res["emulator"]["status"] == "identical", res["emulator"]
 
 
 def test_transforms_run_once_per_conversion(monkeypatch, tmp_path):

@@ -19,19 +19,13 @@ _COUNTS = ("n_mult", "n_mult_zero_skipped", "multipliers", "dsp", "bram_18k")
 
 
 def weight_matrix(layer, n_in, n_out):
-    """The layer's kernel as (n_in, n_out) integers, whatever layout hls4ml wrote it in (Resource
-    strategy: Dense (n_out, n_in), see the fixtures README), and the bias integers."""
-    w_name = next((k for k in layer.weights if k.startswith("w")), None)
-    b_name = next((k for k in layer.weights if k.startswith("b")), None)
+    """The layer's kernel as (n_in, n_out) integers (FwLayer.kernel: whatever layout hls4ml wrote it
+    in), the bias integers, and the weight width."""
     wt, bt = layer.typed("weight_t"), layer.typed("bias_t")
-    if w_name is None or wt is None:
-        raise KeyError(f"{layer.name}: no weights")
-    q = arith.weight_ints(layer.weights[w_name], wt.width, wt.integer, wt.signed)
-    if q.size != n_in * n_out:
-        raise KeyError(f"{layer.name}: {q.size} weights for {n_in} x {n_out}")
-    q = q.reshape(n_out, n_in).T if layer.strategy == "resource" and layer.function == "dense" else \
-        q.reshape(n_in, n_out)
-    b = layer.weights.get(b_name) if b_name else None
+    if wt is None:
+        raise KeyError(f"{layer.name}: no weight type")
+    w, b = layer.kernel(n_in, n_out)
+    q = arith.weight_ints(w.ravel(), wt.width, wt.integer, wt.signed).reshape(w.shape)
     bq = arith.weight_ints(b, bt.width, bt.integer, bt.signed) if b is not None and bt is not None else np.zeros(1)
     return q, bq, wt.width
 

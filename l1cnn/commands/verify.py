@@ -104,6 +104,7 @@ def render(res: dict) -> str:
         lines.append(f"compared at the logits: the '{res['head_removed']}' head (softmax/sigmoid, monotone) is not in "
                      f"the firmware (--keep-head keeps it)")
     lines.append(_verdict(res))
+    lines.append(_emulator_line(res.get("emulator") or {}))
     if "hls4ml_default" in res:
         d = res["hls4ml_default"]
         lines.append(f"hls4ml's default conversion (ap_fixed<16,6>) on the same inputs: {d['bit_exact_fraction']:.2%} "
@@ -112,6 +113,18 @@ def render(res: dict) -> str:
         lines.append("exactness of these layers rests on Keras' float32 arithmetic (measured, not guaranteed):")
         lines += _float32_lines(res)
     return "\n".join(lines)
+
+
+def _emulator_line(emu: dict) -> str:
+    """The third agreement: the vectorized emulator against the C simulation of the same project."""
+    if emu.get("status") == "identical":
+        return f"emulator == C simulation on all {emu['n_samples']} samples"
+    if emu.get("status") == "failed":
+        return f"emulator FAILED ({emu['reason']}): an l1cnn defect, please report it"
+    if emu.get("status") == "differs":
+        return (f"emulator DIFFERS from the C simulation on {emu['n_samples'] - emu['n_identical']} of "
+                f"{emu['n_samples']} samples (first: {emu['first_differing_samples']}): an l1cnn defect, please report it")
+    return f"emulator: {emu.get('reason', 'not run')}"
 
 
 def _verdict(res: dict) -> str:
@@ -131,4 +144,5 @@ def main(args, hls, input_format=None) -> int:
     res = verify(args.model_file, args.inputs, hls, args.output_dir, input_format, args.keep_head,
                  args.against_hls4ml_default)
     print(json.dumps(res) if args.json else render(res))
-    return 0 if res["bit_exact_fraction"] == 1.0 else 1
+    emulator_ok = (res.get("emulator") or {}).get("status") not in ("differs", "failed")
+    return 0 if res["bit_exact_fraction"] == 1.0 and emulator_ok else 1

@@ -47,6 +47,13 @@ def run(cfg, force=False) -> str:
         results[variant] = res
         info("csim", f"{name}/{variant}: bit-exact {res['bit_exact_fraction']:.4%} of {res['n_samples']}, "
                      f"argmax agreement {res['argmax_agreement']:.4%}, max |diff| {res['max_abs_diff']:.3g}")
+        emu = res["emulator"]
+        if emu["status"] in ("differs", "failed"):  # the emulator must reproduce the firmware: an l1cnn defect
+            raise RuntimeError(f"{name}/{variant}: the emulator {emu['status']} against the C simulation on "
+                               f"{emu['n_samples'] - emu['n_identical']} of {emu['n_samples']} samples "
+                               f"(first: {emu['first_differing_samples']}) {emu.get('reason', '')}")
+        info("csim", f"{name}/{variant}: emulator vs C simulation: {emu['status']}"
+                     + (f" on all {emu['n_samples']} samples" if emu["status"] == "identical" else f" ({emu['reason']})"))
     with atomic_path(logits_path(cfg)) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, labels=test.labels, **logits,

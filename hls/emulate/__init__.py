@@ -1,0 +1,43 @@
+"""Vectorized bit-exact emulation of a written hls4ml project: the firmware's outputs for whole
+batches, with the integer arithmetic of the types the firmware actually uses (read from the project
+by hls/project.py, not re-derived), layer by layer as its top function calls them.
+
+Layer: hls (reads hls/project.py; imports nothing above hls).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
+from hls.emulate.layers import EMULATORS, Fixed
+from hls.project import Project, read_project
+
+__all__ = ["NotEmulated", "emulate", "emulate_project", "supported"]
+
+
+def supported(project: Project) -> list:
+    """The layers the emulator cannot reproduce, as 'name: function' (empty: all of them)."""
+    return [f"{layer.name}: nnet::{layer.function}" for layer in project.layers if layer.function not in EMULATORS]
+
+
+def emulate(project: Project, x: np.ndarray) -> np.ndarray:
+    """(N, outputs) float64 outputs of the firmware for inputs x (N, ...): the input conversion, every
+    layer, the output values exactly as the C simulation returns them."""
+    missing = supported(project)
+    if missing:
+        raise NotEmulated("not emulated: " + ", ".join(missing))
+    first = project.layers[0]
+    x = np.asarray(x)
+    t_in = first.input_type
+    values = {first.inputs[0]: Fixed(from_float(x.reshape(len(x), -1), t_in), frac_bits(t_in))}
+    last = None
+    for layer in project.layers:
+        ins = [values[name] for name in layer.inputs]
+        last = EMULATORS[layer.function](layer, ins)
+        for name in [layer.output, *layer.also_writes]:
+            values[name] = last
+    return to_float(last.q, last.frac)
+
+
+def emulate_project(path, x: np.ndarray) -> np.ndarray:
+    return emulate(read_project(path), x)

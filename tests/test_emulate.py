@@ -1,0 +1,56 @@
+"""The emulator's fixed-point arithmetic (hls/emulate/fixed.py) against the ap_fixed semantics: every
+quantization and overflow mode on values chosen at the ties and edges. That the emulator equals the C
+simulation on whole models is checked where the C simulation runs (tests/test_bit_exact.py, the csim
+stage, `l1cnn verify`, the sweep)."""
+
+import numpy as np
+import pytest
+
+from hls.emulate.fixed import NotEmulated, from_float, quantize
+from hls.project import parse_type
+
+pytestmark = pytest.mark.unit
+
+HALVES = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.25, -0.75])  # in LSBs of the target type
+ROUNDED = {  # ap_fixed quantization modes (UG1399, "Quantization Modes")
+    "TRN": [0, 1, 2, -1, -2, -3, 0, -1],
+    "TRN_ZERO": [0, 1, 2, 0, -1, -2, 0, 0],
+    "RND": [1, 2, 3, 0, -1, -2, 0, -1],
+    "RND_ZERO": [0, 1, 2, 0, -1, -2, 0, -1],
+    "RND_MIN_INF": [0, 1, 2, -1, -2, -3, 0, -1],
+    "RND_INF": [1, 2, 3, -1, -2, -3, 0, -1],
+    "RND_CONV": [0, 2, 2, 0, -2, -2, 0, -1],
+}
+
+
+@pytest.mark.parametrize("mode", sorted(ROUNDED))
+def test_quantization_modes_at_ties(mode):
+    t = parse_type(f"ap_fixed<8,8,AP_{mode},AP_WRAP>")  # integer LSB
+    assert quantize(np.int64(HALVES * 4).astype(np.int64), 2, t).tolist() == ROUNDED[mode]  # fixed -> fixed
+    assert from_float(HALVES, t).tolist() == ROUNDED[mode]  # float -> fixed (the input conversion)
+
+
+@pytest.mark.parametrize("mode,expect", [("WRAP", [-8, -7, 7, 7, -8]), ("SAT", [7, 7, -8, 7, -8]),
+                                         ("SAT_ZERO", [0, 0, 0, 7, -8]), ("SAT_SYM", [7, 7, -7, 7, -7])])
+def test_overflow_modes_signed(mode, expect):
+    t = parse_type(f"ap_fixed<4,4,AP_TRN,AP_{mode}>")
+    assert quantize(np.array([8, 9, -9, 7, -8]), 0, t).tolist() == expect
+
+
+def test_overflow_unsigned_and_wide_inputs():
+    assert quantize(np.array([17, -1, 15]), 0, parse_type("ap_ufixed<4,4>")).tolist() == [1, 15, 15]
+    assert quantize(np.array([17, -1, 15]), 0, parse_type("ap_ufixed<4,4,AP_TRN,AP_SAT>")).tolist() == [15, 0, 15]
+    # fractional bits added exactly; a type of 63 bits is refused, never computed approximately
+    assert quantize(np.array([3]), 0, parse_type("ap_fixed<16,6>")).tolist() == [3 << 10]
+    with pytest.raises(NotEmulated, match="wider than"):
+        quantize(np.array([1]), 0, parse_type("ap_fixed<63,7>"))
+
+
+def test_bad_inputs_are_refused_in_one_line():
+    t = parse_type("ap_fixed<8,3>")
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        from_float(np.array([0.5, np.nan]), t)
+    with pytest.raises(ValueError, match="beyond any"):
+        from_float(np.array([1e300]), t)
+    # in range of the double but not of the type: the type's own overflow mode, as the firmware does
+    assert from_float(np.array([100.0]), parse_type("ap_fixed<8,3,AP_TRN,AP_SAT>")).tolist() == [127]
