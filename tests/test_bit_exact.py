@@ -163,3 +163,21 @@ def test_resource_conv_reuse_factors_hls4ml_can_build(n_in, n_out, rf, ok):
     from hls.convert import _resource_rf_builds
 
     assert _resource_rf_builds(n_in, n_out, rf) is ok
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_emulator_reproduces_merges(io_type):
+    """A residual Add and a channel Concatenate (io_stream: clone streams too): the emulator equals the C
+    simulation, which equals QKeras."""
+    tf.keras.utils.set_random_seed(3)
+    inp = tf.keras.layers.Input((8, 8, 2), name="img")
+    x = QActivation(quantized_bits(8, 2, keep_negative=False, alpha=1), name="in_q")(inp)
+    conv = dict(kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1))
+    a = QActivation(quantized_relu(8, 3), name="ra")(QConv2D(4, 3, padding="same", name="ca", **conv)(x))
+    b = QActivation(quantized_relu(8, 3), name="rb")(QConv2D(4, 1, name="cb", **conv)(x))
+    c = tf.keras.layers.Concatenate(name="cat")([tf.keras.layers.Add(name="add")([a, b]), b])
+    y = QDense(3, name="d", **conv)(tf.keras.layers.Flatten(name="f")(c))
+    x = np.random.default_rng(1).exponential(0.8, (200, 8, 8, 2)).astype(np.float32)
+    res = check_model(tf.keras.Model(inp, y), x, DEFAULTS.with_(io_type=io_type))
+    assert res["bit_exact_fraction"] == 1.0, res
+    assert res["emulator"]["status"] == "identical" and res["emulator"]["n_identical"] == 200, res["emulator"]

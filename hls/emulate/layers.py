@@ -210,6 +210,45 @@ def _average(v, frac, acc_t, count, layer):
     return quantize(quantize(q, acc_f, acc_t), acc_f, layer.output_type)
 
 
+def merge(layer, inputs):
+    """nnet_merge(_stream).h: element-wise add/subtract/multiply/average/maximum/minimum in full
+    precision into res_t (an input shorter than the output repeats, data[ii % n_elem]); concatenate
+    copies each input into res_t along its axis."""
+    t, f_out = layer.output_type, frac_bits(layer.output_type)
+    fn = layer.function
+    if fn.startswith("concatenate"):
+        return _concatenate(layer, inputs)
+    a, b = inputs
+    n = max(a.q.shape[1], b.q.shape[1])
+    qa, qb = (np.resize(v.q, (len(v.q), n)) if v.q.shape[1] != n else v.q for v in (a, b))
+    f = max(a.frac, b.frac)
+    xa, xb = qa << (f - a.frac), qb << (f - b.frac)
+    if fn == "add":
+        return Fixed(quantize(xa + xb, f, t), f_out)
+    if fn == "subtract":
+        return Fixed(quantize(xa - xb, f, t), f_out)
+    if fn == "average":  # (data1 + data2) * ap_ufixed<1,0>(0.5): one more fractional bit, exact
+        return Fixed(quantize(xa + xb, f + 1, t), f_out)
+    if fn == "multiply":
+        return Fixed(quantize(qa * qb, a.frac + b.frac, t), f_out)
+    if fn in ("maximum", "minimum"):
+        pick = (xa > xb) if fn == "maximum" else (xa < xb)
+        return Fixed(np.where(pick, quantize(qa, a.frac, t), quantize(qb, b.frac, t)), f_out)
+    raise NotEmulated(f"{layer.name}: nnet::{fn} is not emulated")
+
+
+def _concatenate(layer, inputs):
+    c, t = layer.config, layer.output_type
+    dims = 3 if layer.function.endswith("3d") else 2 if layer.function.endswith("2d") else 1
+    shapes = [[int(c.get(f"n_elem{i}_{d}") or 1) for d in range(dims)] if dims > 1 else [v.q.shape[1]]
+              for i, v in zip((1, 2), inputs)]
+    axis = int(c.get("axis", -1))  # Keras' axis, batch included (nnet_merge.h: 3 or -1 is the last of 3d)
+    ax = 0 if dims == 1 else {(3, 3): 2, (3, -1): 2, (3, 2): 1, (3, -2): 1, (2, 2): 1, (2, -1): 1}.get((dims, axis), 0)
+    parts = [quantize(v.q, v.frac, t).reshape(len(v.q), *shape) for v, shape in zip(inputs, shapes)]
+    out = np.concatenate(parts, axis=ax + 1).reshape(len(parts[0]), -1)
+    return Fixed(out, frac_bits(t))
+
+
 def relu(layer, inputs):
     (x,) = inputs
     return Fixed(quantize(np.maximum(x.q, 0), x.frac, layer.output_type), frac_bits(layer.output_type))
@@ -261,4 +300,6 @@ EMULATORS = {
     "depthwise_conv_1d_cl": conv, "depthwise_conv_2d_cl": conv,
     "zeropad1d_cl": padding, "zeropad2d_cl": padding, "normalize": normalize,
     "clone_stream": identity, "repack_stream": identity,
+    **{fn: merge for fn in ("add", "subtract", "multiply", "average", "maximum", "minimum",
+                            "concatenate1d", "concatenate2d", "concatenate3d")},
 }
