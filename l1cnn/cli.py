@@ -138,6 +138,17 @@ def build_parser():
     _hls_flags(es, target=True)
     _input_format_flag(es)
     es.add_argument("--json", action="store_true", help="print one JSON object")
+    em = sub.add_parser("emulate", help="the firmware's exact outputs for any number of inputs (the emulator, "
+                                        "proven identical to the C simulation)",
+                        description="Emulate a written hls4ml project (or a saved model, converted with l1cnn's exact "
+                                    "types) on a .npy of inputs, in batches. Exit 0, or 2 on bad input.")
+    em.add_argument("model_or_project", help="a written hls4ml project directory, or a saved Keras/QKeras model")
+    em.add_argument("--inputs", required=True, help="a .npy array of inputs, (N, *input shape); read memory-mapped")
+    em.add_argument("--out", help="write the outputs here, a (N, outputs) float64 .npy (default: print the first few)")
+    em.add_argument("--batch-size", type=_positive_int, default=8192, help="samples emulated at once (memory bound)")
+    _hls_flags(em, target=False)
+    _input_format_flag(em)
+    em.add_argument("--json", action="store_true", help="print one JSON object")
     pr = sub.add_parser("parse-report", help="read Vivado/Vitis HLS and Vivado synthesis reports into one schema")
     pr.add_argument("path", help="an HLS project directory, or a *_csynth.xml, *_csynth.rpt or vivado_synth.rpt file")
     pr.add_argument("--json", action="store_true", help="print one JSON object")
@@ -176,6 +187,10 @@ def run(argv) -> int:
         from l1cnn.commands.estimate import main as estimate_main
 
         return estimate_main(args, _hls_settings(args), _input_format(args))
+    if args.command == "emulate":
+        from l1cnn.commands.emulate import main as emulate_main
+
+        return emulate_main(args, _hls_settings(args), _input_format(args))
     if args.command == "parse-report":
         from l1cnn.commands.parse_report import main as parse_report_main
 

@@ -6,10 +6,9 @@ stage, `l1cnn verify`, the sweep)."""
 import numpy as np
 import pytest
 
-from hls.emulate.fixed import NotEmulated, from_float, quantize
+from hls.emulate.fixed import BadInput, NotEmulated, from_float, quantize
 from hls.project import parse_type
 
-pytestmark = pytest.mark.unit
 
 HALVES = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.25, -0.75])  # in LSBs of the target type
 ROUNDED = {  # ap_fixed quantization modes (UG1399, "Quantization Modes")
@@ -23,6 +22,7 @@ ROUNDED = {  # ap_fixed quantization modes (UG1399, "Quantization Modes")
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("mode", sorted(ROUNDED))
 def test_quantization_modes_at_ties(mode):
     t = parse_type(f"ap_fixed<8,8,AP_{mode},AP_WRAP>")  # integer LSB
@@ -30,6 +30,7 @@ def test_quantization_modes_at_ties(mode):
     assert from_float(HALVES, t).tolist() == ROUNDED[mode]  # float -> fixed (the input conversion)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("mode,expect", [("WRAP", [-8, -7, 7, 7, -8]), ("SAT", [7, 7, -8, 7, -8]),
                                          ("SAT_ZERO", [0, 0, 0, 7, -8]), ("SAT_SYM", [7, 7, -7, 7, -7])])
 def test_overflow_modes_signed(mode, expect):
@@ -37,6 +38,7 @@ def test_overflow_modes_signed(mode, expect):
     assert quantize(np.array([8, 9, -9, 7, -8]), 0, t).tolist() == expect
 
 
+@pytest.mark.unit
 def test_overflow_unsigned_and_wide_inputs():
     assert quantize(np.array([17, -1, 15]), 0, parse_type("ap_ufixed<4,4>")).tolist() == [1, 15, 15]
     assert quantize(np.array([17, -1, 15]), 0, parse_type("ap_ufixed<4,4,AP_TRN,AP_SAT>")).tolist() == [15, 0, 15]
@@ -46,11 +48,38 @@ def test_overflow_unsigned_and_wide_inputs():
         quantize(np.array([1]), 0, parse_type("ap_fixed<63,7>"))
 
 
+@pytest.mark.unit
 def test_bad_inputs_are_refused_in_one_line():
     t = parse_type("ap_fixed<8,3>")
-    with pytest.raises(ValueError, match="NaN or infinite"):
+    with pytest.raises(BadInput, match="NaN or infinite"):
         from_float(np.array([0.5, np.nan]), t)
-    with pytest.raises(ValueError, match="beyond any"):
+    with pytest.raises(BadInput, match="beyond any"):
         from_float(np.array([1e300]), t)
     # in range of the double but not of the type: the type's own overflow mode, as the firmware does
     assert from_float(np.array([100.0]), parse_type("ap_fixed<8,3,AP_TRN,AP_SAT>")).tolist() == [127]
+
+
+@pytest.mark.integration
+def test_emulate_command_equals_the_c_simulation(tmp_path):
+    """`l1cnn emulate` on a written project, in batches into a .npy: the C simulation's outputs exactly;
+    bad inputs get one line and exit 2, and no output file."""
+    from hls.convert import write_project
+    from hls.csim import compile_project, predict
+    from hls.prepare import prepare
+    from hls.settings import DEFAULTS
+    from tests.helpers import inputs, one_line_error, random_model, run_cli
+
+    project = tmp_path / "prj"
+    write_project(prepare(random_model(11)), DEFAULTS, project, stamp="0badcafe")
+    x = inputs(300, 5)
+    np.save(tmp_path / "x.npy", x)
+    r = run_cli("emulate", project, "--inputs", tmp_path / "x.npy", "--out", tmp_path / "y.npy", "--batch-size", "64")
+    assert r.returncode == 0, r.stderr
+    assert np.array_equal(np.load(tmp_path / "y.npy"), predict(compile_project(project), x))
+    np.save(tmp_path / "bad.npy", np.where(np.arange(x.size).reshape(x.shape) == 7, np.nan, x))
+    for args, needle in ((("--inputs", tmp_path / "bad.npy"), "NaN or infinite"),
+                         (("--inputs", tmp_path / "y.npy"), "reshape them"),
+                         (("--inputs", tmp_path / "missing.npy"), "does not exist")):
+        r = run_cli("emulate", project, *args, "--out", tmp_path / "z.npy")
+        one_line_error(r, needle)
+        assert not (tmp_path / "z.npy").exists()

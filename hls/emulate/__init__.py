@@ -12,12 +12,22 @@ from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
 from hls.emulate.layers import EMULATORS, Fixed
 from hls.project import Project, read_project
 
-__all__ = ["NotEmulated", "emulate", "emulate_project", "supported"]
+__all__ = ["NotEmulated", "emulate", "emulate_project", "input_size", "supported"]
 
 
 def supported(project: Project) -> list:
     """The layers the emulator cannot reproduce, as 'name: function' (empty: all of them)."""
     return [f"{layer.name}: nnet::{layer.function}" for layer in project.layers if layer.function not in EMULATORS]
+
+
+def input_size(project: Project) -> int:
+    """Values per sample the firmware's first layer reads."""
+    c = project.layers[0].config
+    if c.get("in_width") is not None:
+        return int(c["in_width"]) * int(c.get("in_height") or 1) * int(c.get("n_chan") or c.get("n_filt") or 1)
+    if c.get("n_filt") is not None and c.get("n_in") is not None:  # pooling1d / global pooling
+        return int(c["n_in"]) * int(c["n_filt"])
+    return int(c.get("n_in") or c.get("n_elem") or 1)
 
 
 def emulate(project: Project, x: np.ndarray) -> np.ndarray:

@@ -13,13 +13,17 @@ import numpy as np
 
 from common.errors import L1CNNError
 
-__all__ = ["NotEmulated", "frac_bits", "quantize", "from_float", "to_float", "MAX_BITS"]
+__all__ = ["BadInput", "NotEmulated", "frac_bits", "quantize", "from_float", "to_float", "MAX_BITS"]
 
 MAX_BITS = 62  # int64 headroom for exact sums of products
 
 
 class NotEmulated(L1CNNError, ValueError):
     """A firmware construct the emulator does not reproduce; the message names it."""
+
+
+class BadInput(L1CNNError, ValueError):
+    """Inputs the firmware's input type cannot take (NaN, infinities, beyond any representable value)."""
 
 
 def frac_bits(t) -> int:
@@ -82,13 +86,13 @@ def from_float(x: np.ndarray, t) -> np.ndarray:
     """float inputs converted to t as the firmware's input conversion does (ap_fixed from double)."""
     x = np.asarray(x, np.float64)
     if not np.all(np.isfinite(x)):
-        raise ValueError("the inputs hold NaN or infinite values; the firmware's input type has no encoding for them")
+        raise BadInput("the inputs hold NaN or infinite values; the firmware's input type has no encoding for them")
     f = frac_bits(t)
     scaled = np.ldexp(x, f)  # exact: a power-of-two scaling of a double
     floor = np.floor(scaled)
     if np.max(np.abs(floor), initial=0) >= 2.0 ** MAX_BITS:
-        raise ValueError(f"inputs up to {np.max(np.abs(x)):g} are beyond any {t.text} value; "
-                         "the firmware would wrap or clamp them")
+        raise BadInput(f"inputs up to {np.max(np.abs(x)):g} are beyond any {t.text} value; "
+                       "the firmware would wrap or clamp them")
     rest = scaled - floor  # the dropped part, in [0, 1): exact
     q = _round(floor.astype(np.int64), np.sign(rest - 0.5).astype(np.int64), rest != 0, x < 0, t.rounding)
     return _overflow(q, t)
