@@ -12,7 +12,18 @@ from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
 from hls.emulate.layers import EMULATORS, Fixed
 from hls.project import Project, read_project
 
-__all__ = ["NotEmulated", "emulate", "emulate_project", "input_size", "supported"]
+__all__ = ["NotEmulated", "emulate", "emulate_project", "input_size", "source_digest", "supported"]
+
+
+def source_digest() -> str:
+    """A digest of the emulator's sources: results proven with it are redone when it changes."""
+    import hashlib
+    from pathlib import Path
+
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def supported(project: Project) -> list:

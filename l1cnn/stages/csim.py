@@ -23,7 +23,10 @@ def logits_path(cfg):
 
 
 def csim_key(cfg) -> str:
-    return cache.make_key("csim", firmware_keys(cfg))
+    from hls.emulate import source_digest
+
+    # the stage also proves the emulator against the C simulation: a changed emulator is proven again
+    return cache.make_key("csim", firmware_keys(cfg), source_digest())
 
 
 def run(cfg, force=False) -> str:
