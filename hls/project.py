@@ -326,7 +326,7 @@ def read_project(path) -> Project:
         mult_config = _resolve(structs[mult], typedefs) if isinstance(mult, str) and mult in structs else None
         if isinstance(mult, HlsType) or (mult_config is None and f"{config_name}_mult" in structs):
             mult_config = _resolve(structs[f"{config_name}_mult"], typedefs)
-        data_types = [a for a in targs if a not in structs]
+        data_types = [a for a in targs if a not in structs and not a.strip().isdigit()]  # not sizes (repack_stream<in, out, N>)
         variables = [aliases.get(a, a) for a in args]
         n_out = 2 if function.startswith("clone_stream") else 1
         n_in = max(1, len(data_types) - 1) if not function.startswith("clone_stream") else 1
