@@ -12,7 +12,7 @@ from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
 from hls.emulate.layers import EMULATORS, Fixed
 from hls.project import Project, read_project
 
-__all__ = ["NotEmulated", "emulate", "emulate_project", "input_size", "source_digest", "supported"]
+__all__ = ["NotEmulated", "emulate", "emulate_project", "input_size", "source_digest", "unsupported"]
 
 
 def source_digest() -> str:
@@ -26,7 +26,7 @@ def source_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def supported(project: Project) -> list:
+def unsupported(project: Project) -> list:
     """The layers the emulator cannot reproduce, as 'name: function' (empty: all of them)."""
     return [f"{layer.name}: nnet::{layer.function}" for layer in project.layers if layer.function not in EMULATORS]
 
@@ -44,7 +44,7 @@ def input_size(project: Project) -> int:
 def emulate(project: Project, x: np.ndarray) -> np.ndarray:
     """(N, outputs) float64 outputs of the firmware for inputs x (N, ...): the input conversion, every
     layer, the output values exactly as the C simulation returns them."""
-    missing = supported(project)
+    missing = unsupported(project)
     if missing:
         raise NotEmulated("not emulated: " + ", ".join(missing))
     first = project.layers[0]

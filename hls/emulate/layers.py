@@ -86,10 +86,10 @@ def dense(layer, inputs):
     return _kernel(layer, x.q, x.frac, int(c["n_in"]), int(c["n_out"]))
 
 
-def _windows(layer, q: np.ndarray, pad_value=0):
+def _windows(c: dict, q: np.ndarray, pad_value=0):
     """im2col of channels-last images (N, H*W*C) -> (N, out_pixels, fh*fw*C), window order (kh, kw, c),
-    output pixels row-major: the order hls4ml's fill_buffer and line buffer produce."""
-    c = layer.config
+    output pixels row-major (the order hls4ml's fill_buffer and line buffer produce), from a conv
+    config `c`."""
     two_d = "filt_height" in c or "in_height" in c
     h, w = int(c.get("in_height") or 1), int(c.get("in_width") or 1)
     ch = int(c.get("n_chan") or 1)
@@ -114,7 +114,7 @@ def conv(layer, inputs):
     (x,) = inputs
     if layer.function.startswith("depthwise"):
         return depthwise(layer, x)
-    cols, _, _ = _windows(layer, x.q)
+    cols, _, _ = _windows(layer.config, x.q)
     n, px, k = cols.shape
     n_filt = int(layer.config.get("n_filt") or 1)
     out = _kernel(layer, cols.reshape(n * px, k), x.frac, k, n_filt)
@@ -125,7 +125,7 @@ def depthwise(layer, x: Fixed) -> Fixed:
     """nnet_sepconv*_*: depth multiplier 1, each channel its own fh x fw kernel; mult = data * weight
     into accum_t, acc = bias, acc += mult over the window, res = acc."""
     _product_kind(layer)
-    cols, k, ch = _windows(layer, x.q)
+    cols, k, ch = _windows(layer.config, x.q)
     n, px, _ = cols.shape
     w, w_frac, b, b_frac = _weights(layer, k, ch)  # (window, channel): weights[i_in] with i_in = k * ch + c
     acc_t = layer.typed("accum_t") or layer.output_type
@@ -168,14 +168,14 @@ def normalize(layer, inputs):
     if st is None or s_name is None:
         raise NotEmulated(f"{layer.name}: no scale")
     scale = _ints(layer.weights[s_name], st)
-    bias = _ints(layer.weights[b_name], bt) if b_name and bt is not None else np.zeros_like(scale)
+    p_frac = x.frac + frac_bits(st)
+    has_bias = b_name is not None and bt is not None
+    bias, b_frac = (_ints(layer.weights[b_name], bt), frac_bits(bt)) if has_bias else (np.zeros_like(scale), p_frac)
     n = x.q.shape[1]
     n_filt = int(layer.config.get("n_filt") or -1)
     idx = np.arange(n) % n_filt if n_filt > 0 else np.arange(n)
-    p_frac = x.frac + frac_bits(st)
-    f = max(p_frac, frac_bits(bt) if bt is not None else 0)
-    v = (x.q * scale[idx]) << (f - p_frac)
-    v = v + (bias[idx] << (f - (frac_bits(bt) if bt is not None else f)))
+    f = max(p_frac, b_frac)
+    v = ((x.q * scale[idx]) << (f - p_frac)) + (bias[idx] << (f - b_frac))
     return Fixed(quantize(v, f, layer.output_type), frac_bits(layer.output_type))
 
 
@@ -260,8 +260,8 @@ def linear(layer, inputs):
 
 
 def pooling(layer, inputs):
-    """nnet_pooling.h max pooling: the window maximum, into accum_t, into res_t (padding: the most
-    negative value of the input type)."""
+    """nnet_pooling.h: max pooling takes the window maximum into accum_t, then res_t (padding: the most
+    negative value of the input type); average pooling is avg() over the window (_average)."""
     (x,) = inputs
     c = layer.config
     op = _op(layer)
@@ -271,7 +271,7 @@ def pooling(layer, inputs):
            "n_chan": c.get("n_filt", 1)}
     if "in_width" not in c:  # pooling1d_config: n_in / n_out pixels
         cfg.update(in_width=c.get("n_in"), out_width=c.get("n_out"))
-    cols, k, ch = _windows(_Config(layer, cfg), x.q, most_negative if op == "max" else 0)
+    cols, k, ch = _windows(cfg, x.q, most_negative if op == "max" else 0)
     n, px, _ = cols.shape
     acc_t = layer.typed("accum_t") or layer.output_type
     if op == "average":
@@ -283,11 +283,6 @@ def pooling(layer, inputs):
     m = cols.reshape(n, px, k, ch).max(axis=2)
     m = quantize(m, x.frac, acc_t)
     return Fixed(quantize(m, frac_bits(acc_t), layer.output_type).reshape(n, px * ch), frac_bits(layer.output_type))
-
-
-class _Config:  # a layer seen through another config dict (pooling windows reuse the conv im2col)
-    def __init__(self, layer, config):
-        self.config, self.name = config, layer.name
 
 
 EMULATORS = {

@@ -31,7 +31,8 @@ def model_digest() -> str:
     from pathlib import Path
 
     here = Path(__file__).parent
-    files = sorted(here.glob("*.py")) + [here / "calibration_data.json", here.parent / "parts.py"]
+    files = sorted(here.glob("*.py")) + [here / "calibration_data.json", here.parent / "parts.py",
+                                         here.parent / "emulate" / "fixed.py"]
     h = hashlib.sha256()
     for f in files:
         h.update(f.name.encode() + b"\0" + f.read_bytes())

@@ -31,15 +31,6 @@ DSP_MIN_NARROW_BITS = 6
 DSP_MIN_WIDE_BITS = 10
 
 
-def weight_ints(values, width: int, integer: int, signed: bool = True) -> np.ndarray:
-    """The integers (units of the LSB) a weight header holds: hls4ml writes the values as the
-    ap_fixed literals its type takes (AP_TRN floor, AP_WRAP)."""
-    frac = width - integer
-    q = np.floor(np.asarray(values, dtype=np.float64) * 2.0 ** frac + 1e-9).astype(np.int64)
-    lo = -(1 << (width - 1)) if signed else 0
-    return (q - lo) % (1 << width) + lo
-
-
 def odd_bits(q) -> np.ndarray:
     """Signed width of each constant's odd part; 0 for zero."""
     m = np.abs(np.asarray(q)).astype(np.int64)

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from hls.emulate.fixed import from_float
 from hls.estimate import arith, fabric
 
 # Resource strategy: one kernel call takes its reuse factor plus this pipeline depth.
@@ -25,8 +26,8 @@ def weight_matrix(layer, n_in, n_out):
     if wt is None:
         raise KeyError(f"{layer.name}: no weight type")
     w, b = layer.kernel(n_in, n_out)
-    q = arith.weight_ints(w.ravel(), wt.width, wt.integer, wt.signed).reshape(w.shape)
-    bq = arith.weight_ints(b, bt.width, bt.integer, bt.signed) if b is not None and bt is not None else np.zeros(1)
+    q = from_float(w, wt)  # the literals as the compiler converts them (the emulator's conversion)
+    bq = from_float(b, bt) if b is not None and bt is not None else np.zeros(1, np.int64)
     return q, bq, wt.width
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from hls.estimate import arith, fabric, kernels
 
 # ---- element-wise layers ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Exit 0, or 2 on bad input (unreadable inputs or project, wrong shape, a construc
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
@@ -78,16 +79,17 @@ def emulate_file(target, inputs, hls, out=None, batch_size=8192, input_format=No
             raise UserError(f"inputs have shape {x.shape}: {per_sample} values a sample, but the firmware reads "
                             f"{want}; reshape them to (N, ...) with {want} values a sample")
         n = len(x)
-        first = emulate(project, np.asarray(x[:1], np.float64))
-        shape = (n, first.shape[1])
         started = time.perf_counter()
-        with (atomic_path(out) if out else _no_file()) as tmp:
-            y = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=shape) if out else None
-            shown = []
+        n_outputs, shown = None, []
+        with (atomic_path(out) if out else contextlib.nullcontext()) as tmp:
+            y = None
             with tqdm(total=n, unit="sample", desc="emulate", disable=n <= batch_size) as bar:
                 for start in range(0, n, batch_size):
                     stop = min(n, start + batch_size)
                     batch = emulate(project, np.asarray(x[start:stop], np.float64))
+                    n_outputs = batch.shape[1]
+                    if out and y is None:  # the output file, once the first batch says how wide it is
+                        y = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(n, n_outputs))
                     if y is not None:
                         y[start:stop] = batch
                     elif len(shown) < PRINTED_SAMPLES:
@@ -97,18 +99,10 @@ def emulate_file(target, inputs, hls, out=None, batch_size=8192, input_format=No
                 y.flush()
                 del y
         seconds = time.perf_counter() - started
-    return {"n_samples": n, "n_outputs": shape[1], "out": str(out) if out else None, "seconds": round(seconds, 3),
+    return {"n_samples": n, "n_outputs": n_outputs, "out": str(out) if out else None, "seconds": round(seconds, 3),
             "samples_per_second": round(n / seconds, 1) if seconds > 0 else None,
             "source": "emulator (bit-exact with the C simulation, hls/emulate/)",
             **({} if out else {"outputs_of_first_samples": shown})}
-
-
-class _no_file:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def main(args, hls, input_format=None) -> int:
