@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from hls.convert import layer_reuse_factors, layer_types, quiet, read_settings, reuse_factors_used, to_hls
-from hls.csim import agreement, compile_project, predict
+from hls.csim import CSim, agreement, default_jobs, predict
 from hls.diagnose import diagnose_mismatches, layer_own_differences
 from hls.emulate import NotEmulated, emulate_project
 from hls.prepare import prepare
@@ -60,7 +60,7 @@ def emulator_agreement(project_dir, x, y_csim) -> dict:
             "max_abs_diff": float(np.abs(y - c).max(initial=0.0))}
 
 
-def check_model(model, x, hls, output_dir=None, max_traced=MAX_TRACED_SAMPLES, prepared=None) -> dict:
+def check_model(model, x, hls, output_dir=None, max_traced=MAX_TRACED_SAMPLES, prepared=None, jobs=1) -> dict:
     """Convert with the exact types, compile, C-simulate `x`, compare with Keras at the logits (the
     user's model without its softmax/sigmoid head); also records the reuse factors hls4ml used per
     layer and, for layers whose exactness rests on Keras' float32 (prepared.caveats), how often their
@@ -71,8 +71,8 @@ def check_model(model, x, hls, output_dir=None, max_traced=MAX_TRACED_SAMPLES, p
         project = Path(output_dir) if output_dir else Path(tmp) / "project"
         with quiet():
             hls_model = to_hls(prepared, hls, project)
-            hls_model.compile()
-        y_hls = predict(hls_model, x)
+            hls_model.write()  # compiled by CSim; tracing (a mismatch, a kept head) compiles its own build
+        y_hls = CSim(project).predict(x, jobs)
         emulator = emulator_agreement(project, x, y_hls)
         head = None
         if _has_head(prepared):
@@ -127,10 +127,13 @@ def _cause(res, prepared):
     return "keras-float32" if d.get("layer") in prepared.caveats and small else "firmware"
 
 
-def check_project(model, project_dir, x, hls, exact: bool, max_traced=MAX_TRACED_SAMPLES):
-    """Compile the written project, C-simulate `x`, compare with `model`: (result, keras, csim logits)."""
+def check_project(model, project_dir, x, hls, exact: bool, max_traced=MAX_TRACED_SAMPLES, jobs=None,
+                  progress=None):
+    """Compile the written project (or reuse its compiled library), C-simulate `x` in `jobs` processes,
+    compare with `model`: (result, keras, csim logits)."""
     types = read_settings(project_dir)["layer_types"]  # an incomplete project fails before any compile
-    y_keras, y_hls = keras_logits(model, x), predict(compile_project(project_dir), x)
+    y_keras = keras_logits(model, x)
+    y_hls = CSim(project_dir).predict(x, jobs or default_jobs(), progress)
     with tempfile.TemporaryDirectory(prefix="l1cnn-trace-") as tmp:
         res = compare(lambda: _traceable(model, exact, hls, tmp), x, y_keras, y_hls, types, max_traced)
     res["bit_exact_required"] = exact

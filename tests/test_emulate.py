@@ -64,7 +64,7 @@ def test_emulate_command_equals_the_c_simulation(tmp_path):
     """`l1cnn emulate` on a written project, in batches into a .npy: the C simulation's outputs exactly;
     bad inputs get one line and exit 2, and no output file."""
     from hls.convert import write_project
-    from hls.csim import compile_project, predict
+    from hls.csim import CSim
     from hls.prepare import prepare
     from hls.settings import DEFAULTS
     from tests.helpers import inputs, one_line_error, random_model, run_cli
@@ -75,7 +75,7 @@ def test_emulate_command_equals_the_c_simulation(tmp_path):
     np.save(tmp_path / "x.npy", x)
     r = run_cli("emulate", project, "--inputs", tmp_path / "x.npy", "--out", tmp_path / "y.npy", "--batch-size", "64")
     assert r.returncode == 0, r.stderr
-    assert np.array_equal(np.load(tmp_path / "y.npy"), predict(compile_project(project), x))
+    assert np.array_equal(np.load(tmp_path / "y.npy"), CSim(project).predict(x))
     np.save(tmp_path / "bad.npy", np.where(np.arange(x.size).reshape(x.shape) == 7, np.nan, x))
     for args, needle in ((("--inputs", tmp_path / "bad.npy"), "NaN or infinite"),
                          (("--inputs", tmp_path / "y.npy"), "reshape them"),
@@ -83,3 +83,36 @@ def test_emulate_command_equals_the_c_simulation(tmp_path):
         r = run_cli("emulate", project, *args, "--out", tmp_path / "z.npy")
         one_line_error(r, needle)
         assert not (tmp_path / "z.npy").exists()
+
+
+@pytest.mark.integration
+def test_c_simulation_library_is_cached_and_parallel_equals_hls4ml(tmp_path):
+    """The compiled library is reused while the project's sources are unchanged and rebuilt when they
+    change; the C simulation in 2 processes equals hls4ml's own predict, sample for sample."""
+    import contextlib
+    import io
+
+    import hls4ml
+
+    from hls.convert import write_project
+    from hls.csim import CSim, library, predict
+    from hls.prepare import prepare
+    from hls.settings import DEFAULTS
+    from tests.helpers import inputs, random_model
+
+    project = tmp_path / "prj"
+    write_project(prepare(random_model(11)), DEFAULTS.with_(io_type="io_stream"), project, stamp="0badcafe")
+    lib, compiled = library(project)
+    assert compiled and lib.exists()
+    assert library(project) == (lib, False)  # unchanged sources: no compile
+    x = inputs(300, 5)
+    with contextlib.redirect_stdout(io.StringIO()):
+        graph = hls4ml.converters.link_existing_project(str(project))
+        graph.compile()
+    reference = predict(graph, x)
+    assert np.array_equal(CSim(project).predict(x, jobs=1), reference)
+    assert np.array_equal(CSim(project).predict(x, jobs=2), reference)
+    weights = sorted((project / "firmware/weights").glob("*.txt"))[0]
+    weights.write_text(weights.read_text() + "\n")  # a changed input of the build
+    lib2, compiled2 = library(project)
+    assert compiled2 and lib2 != lib and not lib.exists()

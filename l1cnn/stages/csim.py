@@ -36,6 +36,7 @@ def run(cfg, force=False) -> str:
         info("csim", f"{name}: C simulation results are up to date")
         return key
     from hls.check import check_project
+    from hls.csim import default_jobs, library
     from models import io
 
     test = dataset.load(cfg, "test")
@@ -45,8 +46,12 @@ def run(cfg, force=False) -> str:
         model = io.load(paths.keras_model(name, variant))
         x = x_q if exact else x_f
         project = paths.firmware_dir(name, variant)
-        info("csim", f"{name}/{variant}: compiling {project} and simulating {len(x)} test samples")
-        res, logits[f"keras_{variant}"], logits[f"csim_{variant}"] = check_project(model, project, x, cfg.hls, exact)
+        _, compiled = library(project)
+        how = "compiled" if compiled else "sources unchanged, compiled library reused"
+        info("csim", f"{name}/{variant}: {project} ({how}): simulating {len(x)} test samples in "
+                     f"{default_jobs()} processes")
+        res, logits[f"keras_{variant}"], logits[f"csim_{variant}"] = check_project(
+            model, project, x, cfg.hls, exact, progress=f"csim {name}/{variant}")
         results[variant] = res
         info("csim", f"{name}/{variant}: bit-exact {res['bit_exact_fraction']:.4%} of {res['n_samples']}, "
                      f"argmax agreement {res['argmax_agreement']:.4%}, max |diff| {res['max_abs_diff']:.3g}")
