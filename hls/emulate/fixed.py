@@ -53,7 +53,7 @@ def _round(floor, cmp, nonzero, negative, rounding: str):
 def _shift_right(q: np.ndarray, s: int, rounding: str) -> np.ndarray:
     """q / 2**s quantized to an integer with the ap_fixed quantization mode `rounding`."""
     if s <= 0:
-        return q << (-s)
+        return q << (-s) if s else q
     floor = q >> s  # arithmetic shift: floor division by 2**s
     rem = q - (floor << s)  # 0 <= rem < 2**s
     half = np.int64(1) << (s - 1)
@@ -64,6 +64,8 @@ def _overflow(q: np.ndarray, t) -> np.ndarray:
     w = int(t.width)
     lo, hi = (-(1 << (w - 1)), (1 << (w - 1)) - 1) if t.signed else (0, (1 << w) - 1)
     mode = t.saturation
+    if q.size and lo <= q.min() and q.max() <= hi:  # every value fits: no mode changes anything
+        return q
     if mode == "WRAP":
         return ((q - lo) & ((1 << w) - 1)) + lo
     if mode == "SAT":
