@@ -29,6 +29,9 @@ import yaml
 
 CACHE_DIR = ".csim"  # inside the project: removed with it, never shared between projects
 _SKIP_SUFFIXES = {".so", ".o", ".log"}
+MIN_CHUNK = 64  # samples below which another process costs more than it saves
+CHUNKS_PER_JOB = 8  # chunks per process: a progress bar that moves, and a fair split of the work
+MAX_CHUNK = 4096  # samples per chunk at most: bounded memory in flight
 
 
 @lru_cache(maxsize=1)
@@ -157,11 +160,6 @@ class CSim:
         bar.close()
         y = np.concatenate(parts) if parts else np.zeros((0, self.n_out), np.float32)
         return y.astype(np.float64)
-
-
-MIN_CHUNK = 64  # samples below which another process costs more than it saves
-CHUNKS_PER_JOB = 8  # chunks per process: a progress bar that moves, and a fair split of the work
-MAX_CHUNK = 4096  # samples per chunk at most: bounded memory in flight
 
 
 class _IgnoreTagsLoader(yaml.SafeLoader):
