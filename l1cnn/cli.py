@@ -169,6 +169,19 @@ def build_parser():
     c.add_argument("--fit", action="store_true",
                    help="refit the FIT coefficients of hls/estimate/coefficients.py and print them with their "
                         "leave-one-design-out errors (the file is not changed)")
+    b = sub.add_parser("bench", help="samples/s of hls4ml predict, the parallel C simulation, the emulator and "
+                                     "Keras predict, side by side; compile cold vs cached",
+                       description="Measure every way of getting the firmware's answer on the same inputs, in one "
+                                   "run, into OUT/bench.json and OUT/bench.md. Needs the shipped projects (make convert).")
+    b.add_argument("--model", action="append", metavar="NAME", help="a shipped model; repeatable (default: all)")
+    b.add_argument("--external", action="append", metavar="NAME",
+                   help="an entry of tests/external_models.yaml; repeatable (default: the 32x32x3 SVHN CNN)")
+    b.add_argument("--no-external", action="store_true", help="bench the shipped models only")
+    b.add_argument("--samples", type=_positive_int, default=4096, help="inputs per shipped model (from its test set)")
+    b.add_argument("--external-samples", type=_positive_int, default=512, help="inputs per external model")
+    b.add_argument("--repeats", type=_positive_int, default=3, help="timed runs per engine (the median is reported)")
+    b.add_argument("--jobs", type=_positive_int, default=None, help="C simulation processes (default: one per core)")
+    b.add_argument("--out", default="reports", help="folder for bench.json and bench.md")
     w = sub.add_parser("sweep", help="check the bit-exact property on many random QKeras CNNs (both io types)")
     w.add_argument("--n-models", type=_positive_int, default=50)
     w.add_argument("--first-seed", type=_positive_int, default=1)
@@ -203,6 +216,10 @@ def run(argv) -> int:
         from l1cnn.commands.external import main as external_main
 
         return external_main(args)
+    if args.command == "bench":
+        from l1cnn.commands.bench import main as bench_main
+
+        return bench_main(args)
     if args.command == "sweep":
         from l1cnn.commands.sweep import main as sweep_main
 

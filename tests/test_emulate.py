@@ -59,6 +59,44 @@ def test_bad_inputs_are_refused_in_one_line():
     assert from_float(np.array([100.0]), parse_type("ap_fixed<8,3,AP_TRN,AP_SAT>")).tolist() == [127]
 
 
+MODES = sorted(ROUNDED)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("saturation", ["WRAP", "SAT", "SAT_ZERO", "SAT_SYM"])
+def test_every_carrier_gives_the_same_integers(saturation):
+    """float32 (to 24 bits), float64 (to 53) and int64 carriers of the same integers: the same result for
+    every quantization mode, shifts both ways, values at the ties and beyond the range."""
+    rng = np.random.default_rng(3)
+    q = np.concatenate([rng.integers(-(1 << 23), 1 << 23, 4000), [0, 1, -1, (1 << 23) - 1, -(1 << 23)]])
+    for mode in MODES:
+        for text, frac in (("ap_fixed<8,3>", 9), ("ap_fixed<12,4>", 3), ("ap_ufixed<6,2>", 12), ("ap_fixed<30,10>", 4)):
+            t = parse_type(f"{text[:-1]},AP_{mode},AP_{saturation}>")
+            ref = quantize(q.astype(np.int64), frac, t)
+            assert ref.dtype == (np.float32 if t.width <= 24 else np.float64)  # the type's carrier
+            for dtype in (np.float32, np.float64):
+                got = quantize(q.astype(dtype), frac, t)
+                assert np.array_equal(got, ref), (mode, text, dtype)
+
+
+@pytest.mark.unit
+def test_carrier_boundaries_and_exact_matrix_products():
+    from hls.emulate.fixed import carrier
+    from hls.emulate.layers import matmul
+
+    assert [carrier(b) for b in (1, 24, 25, 53, 54, 62)] == [np.float32, np.float32, np.float64, np.float64,
+                                                              np.int64, np.int64]
+    with pytest.raises(NotEmulated, match="exceed"):
+        carrier(63)
+    rng = np.random.default_rng(5)
+    for bits in (24, 25, 53, 54):  # partial sums reach 2**bits: float32 would round at 25 bits
+        x = rng.integers(0, 1 << (bits // 2), (64, 40)) | 1
+        w = rng.integers(-(1 << (bits - bits // 2 - 6)), 1 << (bits - bits // 2 - 6), (40, 8))
+        reach = (int(np.abs(w).sum(axis=0).max()) << (bits // 2)).bit_length()
+        exact = x.astype(object) @ w.astype(object)
+        assert np.array_equal(matmul(x, w, reach).astype(np.int64), exact.astype(np.int64)), bits
+
+
 @pytest.mark.integration
 def test_emulate_command_equals_the_c_simulation(tmp_path):
     """`l1cnn emulate` on a written project, in batches into a .npy: the C simulation's outputs exactly;

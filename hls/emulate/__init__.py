@@ -6,6 +6,9 @@ Layer: hls (reads hls/project.py; imports nothing above hls).
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
@@ -41,20 +44,42 @@ def input_size(project: Project) -> int:
     return int(c.get("n_in") or c.get("n_elem") or 1)
 
 
-def emulate(project: Project, x: np.ndarray) -> np.ndarray:
+# Samples emulated at once: every layer's intermediate arrays of a batch stay within the caches.
+BATCH = 512
+
+
+def default_workers() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def emulate(project: Project, x: np.ndarray, batch: int = BATCH, workers: int | None = None) -> np.ndarray:
     """(N, outputs) float64 outputs of the firmware for inputs x (N, ...): the input conversion, every
-    layer, the output values exactly as the C simulation returns them."""
+    layer, the output values exactly as the C simulation returns them; `batch` samples at a time, in
+    `workers` threads (default: one per core; numpy releases the GIL in its array operations). Each
+    batch is independent and exact, so the result does not depend on `batch` or `workers`."""
     missing = unsupported(project)
     if missing:
         raise NotEmulated("not emulated: " + ", ".join(missing))
-    first = project.layers[0]
     x = np.asarray(x)
+    flat = x.reshape(len(x), -1)
+    starts = range(0, len(x), batch)
+    workers = min(workers or default_workers(), len(starts))
+    if workers <= 1:
+        parts = [_emulate_batch(project, flat[i:i + batch]) for i in starts]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(lambda i: _emulate_batch(project, flat[i:i + batch]), starts))
+    return np.concatenate(parts) if parts else _emulate_batch(project, flat)
+
+
+def _emulate_batch(project: Project, x: np.ndarray) -> np.ndarray:
+    first = project.layers[0]
     t_in = first.input_type
-    values = {first.inputs[0]: Fixed(from_float(x.reshape(len(x), -1), t_in), frac_bits(t_in))}
+    values = {first.inputs[0]: Fixed(from_float(x, t_in), frac_bits(t_in), int(t_in.width))}
     last = None
     for layer in project.layers:
-        ins = [values[name] for name in layer.inputs]
-        last = EMULATORS[layer.function](layer, ins)
+        last = EMULATORS[layer.function](layer, [values[name] for name in layer.inputs])
         for name in [layer.output, *layer.also_writes]:
             values[name] = last
     return to_float(last.q, last.frac)

@@ -1,11 +1,16 @@
-"""Exact ap_fixed / ap_int arithmetic on integer arrays.
+"""Exact ap_fixed / ap_int arithmetic on integer-valued arrays.
 
-A value of type ap_fixed<W, I> is held as the int64 `q` with value q * 2**-F, F = W - I fractional
+A value of type ap_fixed<W, I> is held as the integer `q` with value q * 2**-F, F = W - I fractional
 bits. Converting between types reproduces the Vivado/Vitis HLS ap_fixed semantics bit for bit: the
 quantization mode decides how dropped fractional bits round (AP_TRN floors, AP_RND rounds half up,
 AP_RND_CONV half to even, ...), the overflow mode what happens outside the W bits (AP_WRAP wraps
 around in two's complement, AP_SAT clamps, ...). Sums and products of fixed-point values are exact
 integer sums and products with the fractional bits added; only assignments quantize.
+
+The integers are carried in the narrowest array type that holds them exactly (`carrier`): float32 up
+to 24 bits, float64 up to 53, int64 up to MAX_BITS. Floating point is exact on integers in range, and
+scaling by a power of two, floor, comparisons and clipping are exact at any magnitude, so float arrays
+give the same integers as int64 ones at the speed of vectorized float arithmetic and BLAS.
 """
 from __future__ import annotations
 
@@ -13,9 +18,10 @@ import numpy as np
 
 from common.errors import L1CNNError
 
-__all__ = ["BadInput", "NotEmulated", "frac_bits", "quantize", "from_float", "to_float", "MAX_BITS"]
+__all__ = ["BadInput", "NotEmulated", "carrier", "frac_bits", "holds", "quantize", "shift_left", "shift_right", "from_float", "to_float", "MAX_BITS"]
 
 MAX_BITS = 62  # int64 headroom for exact sums of products
+_EXACT = ((np.float32, 24), (np.float64, 53), (np.int64, MAX_BITS))  # significand bits of each carrier
 
 
 class NotEmulated(L1CNNError, ValueError):
@@ -28,6 +34,35 @@ class BadInput(L1CNNError, ValueError):
 
 def frac_bits(t) -> int:
     return int(t.width) - int(t.integer)
+
+
+def carrier(bits: int):
+    """The array type holding every integer of magnitude below 2**bits exactly."""
+    for dtype, exact in _EXACT:
+        if bits <= exact:
+            return dtype
+    raise NotEmulated(f"values of {bits} bits exceed the exact int64 range")
+
+
+def wider(*dtypes):
+    """The carrier among `dtypes` that holds all of them (float32 < float64 < int64)."""
+    order = [d for d, _ in _EXACT]
+    return order[max(order.index(np.dtype(d).type) for d in dtypes)]
+
+
+def _is_float(q) -> bool:
+    return q.dtype.kind == "f"
+
+
+def shift_left(q: np.ndarray, s: int) -> np.ndarray:
+    """q * 2**s, s >= 0: exact in every carrier (floats only change their exponent)."""
+    if not s:
+        return q
+    return q * q.dtype.type(2.0 ** s) if _is_float(q) else q << s
+
+
+def _odd(floor):
+    return (floor - 2 * np.floor(floor * 0.5)) == 1 if _is_float(floor) else (floor & 1) == 1
 
 
 def _round(floor, cmp, nonzero, negative, rounding: str):
@@ -46,30 +81,52 @@ def _round(floor, cmp, nonzero, negative, rounding: str):
     if rounding == "RND_INF":  # half away from zero
         return floor + ((cmp > 0) | ((cmp == 0) & ~negative))
     if rounding == "RND_CONV":  # half to even
-        return floor + ((cmp > 0) | ((cmp == 0) & ((floor & 1) == 1)))
+        return floor + ((cmp > 0) | ((cmp == 0) & _odd(floor)))
     raise NotEmulated(f"quantization mode AP_{rounding} is not emulated")
 
 
-def _shift_right(q: np.ndarray, s: int, rounding: str) -> np.ndarray:
+def shift_right(q: np.ndarray, s: int, rounding: str) -> np.ndarray:
     """q / 2**s quantized to an integer with the ap_fixed quantization mode `rounding`."""
     if s <= 0:
-        return q << (-s) if s else q
+        return shift_left(q, -s)
+    if _is_float(q):
+        scaled = q * q.dtype.type(2.0 ** -s)  # exact: the dropped bits become the fraction
+        if rounding in FLOAT_ROUNDING:  # one exact IEEE operation
+            return FLOAT_ROUNDING[rounding](scaled)
+        floor = np.floor(scaled)
+        rest = scaled - floor  # the dropped part in [0, 1): exact
+        return _round(floor, np.sign(rest - 0.5), rest != 0, q < 0, rounding)
     floor = q >> s  # arithmetic shift: floor division by 2**s
+    if rounding == "TRN":
+        return floor
     rem = q - (floor << s)  # 0 <= rem < 2**s
     half = np.int64(1) << (s - 1)
     return _round(floor, np.sign(rem - half), rem != 0, q < 0, rounding)
 
 
-def _overflow(q: np.ndarray, t) -> np.ndarray:
+# Quantization modes that are one IEEE operation on an exactly scaled float: floor, and round half to
+# even (the default IEEE rounding of rint).
+FLOAT_ROUNDING = {"TRN": np.floor, "RND_CONV": np.rint}
+
+
+def _range(t):
     w = int(t.width)
-    lo, hi = (-(1 << (w - 1)), (1 << (w - 1)) - 1) if t.signed else (0, (1 << w) - 1)
+    return (-(1 << (w - 1)), (1 << (w - 1)) - 1) if t.signed else (0, (1 << w) - 1)
+
+
+def _overflow(q: np.ndarray, t) -> np.ndarray:
+    lo, hi = _range(t)
     mode = t.saturation
+    if mode == "SAT":  # one pass, whether or not anything is clamped
+        return np.clip(q, lo, hi)
     if q.size and lo <= q.min() and q.max() <= hi:  # every value fits: no mode changes anything
         return q
     if mode == "WRAP":
+        w = int(t.width)
+        if _is_float(q):  # q mod 2**w in [0, 2**w), exact: the result is an integer the carrier holds
+            m = q - q.dtype.type(2.0 ** w) * np.floor(q * q.dtype.type(2.0 ** -w))
+            return np.where(m > hi, m - q.dtype.type(2.0 ** w), m) if t.signed else m
         return ((q - lo) & ((1 << w) - 1)) + lo
-    if mode == "SAT":
-        return np.clip(q, lo, hi)
     if mode == "SAT_ZERO":
         return np.where((q < lo) | (q > hi), 0, q)
     if mode == "SAT_SYM":
@@ -77,28 +134,55 @@ def _overflow(q: np.ndarray, t) -> np.ndarray:
     raise NotEmulated(f"overflow mode AP_{mode} is not emulated")
 
 
-def quantize(q: np.ndarray, frac: int, t) -> np.ndarray:
-    """Assign values q * 2**-frac to type t: its quantization, then its overflow mode."""
-    if int(t.width) > MAX_BITS:
+def holds(t, s) -> bool:
+    """Every value of type s is a value of type t: assigning s to t changes nothing."""
+    shift = frac_bits(t) - frac_bits(s)
+    (lo_s, hi_s), (lo_t, hi_t) = _range(s), _range(t)
+    return shift >= 0 and lo_t <= lo_s << shift and hi_s << shift <= hi_t
+
+
+def quantize(q: np.ndarray, frac: int, t, source=None) -> np.ndarray:
+    """Assign values q * 2**-frac (integers in any carrier) to type t: its quantization, then its
+    overflow mode; the result in t's carrier. `source`: the type the values already have (frac its
+    fractional bits), when known: an assignment that cannot change them costs no checks."""
+    w = int(t.width)
+    if w > MAX_BITS:
         raise NotEmulated(f"{t.text or t}: wider than {MAX_BITS} bits")
-    return _overflow(_shift_right(np.asarray(q, np.int64), frac - frac_bits(t), t.rounding), t)
+    q = np.asarray(q)
+    if q.dtype.kind not in "fi":
+        q = q.astype(np.int64)
+    out = carrier(w)
+    q = q.astype(wider(q.dtype, out), copy=False)
+    if source is not None and holds(t, source):
+        return shift_left(q, frac_bits(t) - frac).astype(out, copy=False)
+    return _overflow(shift_right(q, frac - frac_bits(t), t.rounding), t).astype(out, copy=False)
 
 
 def from_float(x: np.ndarray, t) -> np.ndarray:
-    """float inputs converted to t as the firmware's input conversion does (ap_fixed from double)."""
-    x = np.asarray(x, np.float64)
-    if not np.all(np.isfinite(x)):
-        raise BadInput("the inputs hold NaN or infinite values; the firmware's input type has no encoding for them")
+    """float inputs converted to t as the firmware's input conversion does (ap_fixed from double), in
+    t's carrier. float32 inputs are converted in float32: their scaling and rounding are exact there."""
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
     f = frac_bits(t)
-    scaled = np.ldexp(x, f)  # exact: a power-of-two scaling of a double
-    floor = np.floor(scaled)
-    if np.max(np.abs(floor), initial=0) >= 2.0 ** MAX_BITS:
+    scaled = x * x.dtype.type(2.0 ** f)  # exact: a power-of-two scaling
+    top = np.max(np.abs(scaled), initial=0)
+    if not np.isfinite(top):
+        if not np.all(np.isfinite(x)):
+            raise BadInput("the inputs hold NaN or infinite values; the firmware's input type has no encoding for them")
+    if top >= 2.0 ** MAX_BITS:
         raise BadInput(f"inputs up to {np.max(np.abs(x)):g} are beyond any {t.text} value; "
                        "the firmware would wrap or clamp them")
-    rest = scaled - floor  # the dropped part, in [0, 1): exact
-    q = _round(floor.astype(np.int64), np.sign(rest - 0.5).astype(np.int64), rest != 0, x < 0, t.rounding)
-    return _overflow(q, t)
+    floor = np.floor(scaled)
+    if t.rounding != "TRN":
+        rest = scaled - floor  # the dropped part, in [0, 1): exact
+        if rest.any():
+            floor = _round(floor, np.sign(rest - 0.5), rest != 0, x < 0, t.rounding)
+    out = carrier(int(t.width))
+    if out is np.int64 or (out is np.float64 and floor.dtype == np.float32 and top >= 2.0 ** 24):
+        floor = floor.astype(np.float64) if out is np.float64 else floor.astype(np.int64)
+    return _overflow(floor, t).astype(out, copy=False)
 
 
 def to_float(q: np.ndarray, frac: int) -> np.ndarray:
-    return np.ldexp(np.asarray(q, np.float64), -frac)
+    return np.ldexp(np.asarray(q, np.float64), -frac) + 0.0  # + 0.0: no negative zeros

@@ -6,18 +6,32 @@ accum_t, the result into res_t.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
-from hls.emulate.fixed import MAX_BITS, NotEmulated, frac_bits, from_float, quantize
+from hls.emulate.fixed import (FLOAT_ROUNDING, NotEmulated, carrier, frac_bits, from_float, quantize,
+                               shift_left, shift_right, wider)
 
 
 @dataclass
 class Fixed:
-    """A batch of fixed-point values: q (N, elements) int64, value q * 2**-frac."""
+    """A batch of fixed-point values: q (N, elements) integers in a carrier (fixed.carrier), value
+    q * 2**-frac, |q| <= 2**bits (the width of the type they were assigned to)."""
     q: np.ndarray
     frac: int
+    bits: int
+
+
+def typed(q: np.ndarray, frac: int, t) -> Fixed:
+    """Values q * 2**-frac assigned to type t."""
+    return Fixed(quantize(q, frac, t), frac_bits(t), int(t.width))
+
+
+def _bits(v) -> int:
+    return int(v).bit_length()
 
 
 def _ints(values, t) -> np.ndarray:
@@ -27,7 +41,8 @@ def _ints(values, t) -> np.ndarray:
 
 
 def _weights(layer, n_in, n_out):
-    """(weights (n_in, n_out), their fractional bits, bias or None, its fractional bits) as integers."""
+    """(weights (n_in, n_out), their fractional bits, bias (n_out,) or None, its fractional bits) as
+    integers in their types' carriers."""
     wt, bt = layer.typed("weight_t"), layer.typed("bias_t")
     if wt is None:
         raise NotEmulated(f"{layer.name}: no weight type")
@@ -46,39 +61,65 @@ def _product_kind(layer):
         raise NotEmulated(f"{layer.name}: product {kind} is not emulated")
 
 
-def _kernel(layer, x: np.ndarray, x_frac: int, n_in: int, n_out: int) -> Fixed:
+def _kernel(layer, x: np.ndarray, x_frac: int, x_bits: int, n_in: int, n_out: int) -> Fixed:
     """nnet_dense_latency.h on rows of x (M, n_in): mult = data * weight into accum_t; acc = bias into
     accum_t; acc += mult, in input order, into accum_t; res = acc into res_t."""
     _product_kind(layer)
-    if layer.strategy == "resource" and _saturating(layer.typed("accum_t")):
+    acc_t = layer.typed("accum_t") or layer.output_type
+    if layer.strategy == "resource" and _saturating(acc_t):
         raise NotEmulated(f"{layer.name}: a saturating accumulator under the Resource strategy "
                           "(its accumulation order) is not emulated")
     w, w_frac, b, b_frac = _weights(layer, n_in, n_out)
-    acc_t = layer.typed("accum_t") or layer.output_type
-    acc_f = frac_bits(acc_t)
+    acc_f, acc_w = frac_bits(acc_t), int(acc_t.width)
     p_frac = x_frac + w_frac
-    bits = int(np.abs(x).max(initial=0)).bit_length() + int(np.abs(w).max(initial=0)).bit_length()
-    if bits + max(n_in, 1).bit_length() + max(acc_f - p_frac, 0) + 1 > MAX_BITS:
-        raise NotEmulated(f"{layer.name}: products of {bits} bits exceed the exact int64 range")
-    acc = quantize(np.broadcast_to(b if b is not None else np.zeros(n_out, np.int64), (len(x), n_out)), b_frac, acc_t)
+    wi = w.astype(np.int64)
+    bias = quantize(b if b is not None else np.zeros(n_out, np.int64), b_frac, acc_t)
     if _exact_sum(acc_t, p_frac, acc_f):  # wrap-around sums are associative: one matrix product
-        acc = quantize(acc + (exact_matmul(x, w) << (acc_f - p_frac)), acc_f, acc_t)
-        return Fixed(quantize(acc, acc_f, layer.output_type), frac_bits(layer.output_type))
-    for i in range(n_in):  # product by product, in the template's order
-        m = quantize(x[:, i:i + 1] * w[i][None, :], p_frac, acc_t)
-        acc = quantize(acc + m, acc_f, acc_t)
-    return Fixed(quantize(acc, acc_f, layer.output_type), frac_bits(layer.output_type))
+        reach = _bits(int(np.abs(wi).sum(axis=0).max(initial=0)) << x_bits)  # any partial sum's bound
+        shift = acc_f - p_frac
+        dt = carrier(max(reach + shift, acc_w) + 1)
+        acc = shift_left(matmul(x, w, reach).astype(dt, copy=False), shift)
+        acc += bias.astype(dt)  # in place: acc is a new array
+    elif not _saturating(acc_t):  # rounded products, then a wrap-around (associative) sum
+        acc = _rounded_sum(x, w, x_bits + _bits(np.abs(wi).max(initial=0)), p_frac - acc_f, acc_t, bias)
+    else:  # product by product, in the template's order
+        dt, pdt = carrier(acc_w + 1), carrier(x_bits + _bits(np.abs(wi).max(initial=0)))
+        acc = np.broadcast_to(bias, (len(x), n_out))
+        xp, wp = x.astype(pdt, copy=False), w.astype(pdt)
+        for i in range(n_in):
+            m = quantize(xp[:, i:i + 1] * wp[i][None, :], p_frac, acc_t)
+            acc = quantize(acc.astype(dt) + m.astype(dt), acc_f, acc_t)
+    out_t = layer.output_type
+    return Fixed(quantize(quantize(acc, acc_f, acc_t), acc_f, out_t, source=acc_t), frac_bits(out_t), int(out_t.width))
 
 
-def exact_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """x @ w of integer arrays, exactly, at BLAS speed where floating point is exact: every product and
-    every partial sum (in any order) is an integer no larger than max|x| * max_j sum_i |w_ij|, exact in
-    float32 below 2**24 and in float64 below 2**53; beyond that numpy's int64 product."""
-    bound = int(np.abs(x).max(initial=0)) * int(np.abs(w).sum(axis=0).max(initial=0))
-    for dtype, bits in ((np.float32, 24), (np.float64, 53)):
-        if bound < 2 ** bits:
-            return (x.astype(dtype) @ w.astype(dtype)).astype(np.int64)
-    return x @ w
+def _rounded_sum(x, w, p_bits, s, acc_t, bias):
+    """bias + sum_i (x_i * w_i rounded by s bits with accum_t's quantization mode), exact; accum_t's
+    wrap-around applied by the caller (per product or once at the end: the same modular sum)."""
+    n_in, n_out = w.shape
+    pdt = carrier(p_bits)
+    dt = wider(carrier(max(p_bits - s + 1 + _bits(n_in), int(acc_t.width)) + 1), pdt)
+    acc = np.array(np.broadcast_to(bias.astype(dt), (len(x), n_out)))
+    columns = np.ascontiguousarray(x.T, dtype=pdt)  # x_i for every row, contiguous
+    rnd = FLOAT_ROUNDING.get(acc_t.rounding) if pdt is not np.int64 else None
+    if rnd is None:
+        for i in range(n_in):
+            acc += shift_right(columns[i][:, None] * w[i].astype(pdt), s, acc_t.rounding).astype(dt, copy=False)
+        return acc
+    scaled = w.astype(pdt) * pdt(2.0 ** -s)  # x * (w / 2**s): exact, the product's bits below the point
+    buf = np.empty((len(x), n_out), pdt)
+    for i in range(n_in):
+        np.multiply(columns[i][:, None], scaled[i], out=buf)
+        rnd(buf, out=buf)
+        acc += buf
+    return acc
+
+
+def matmul(x: np.ndarray, w: np.ndarray, bits: int) -> np.ndarray:
+    """x @ w of integer arrays whose every partial sum is below 2**bits in magnitude, exactly: in
+    float32 (BLAS) up to 24 bits, float64 up to 53, numpy's int64 product beyond."""
+    dt = carrier(bits)
+    return x.astype(dt, copy=False) @ w.astype(dt, copy=False)
 
 
 def _saturating(t) -> bool:
@@ -94,29 +135,53 @@ def _exact_sum(acc_t, p_frac, acc_f) -> bool:
 def dense(layer, inputs):
     (x,) = inputs
     c = layer.config
-    return _kernel(layer, x.q, x.frac, int(c["n_in"]), int(c["n_out"]))
+    return _kernel(layer, x.q, x.frac, x.bits, int(c["n_in"]), int(c["n_out"]))
+
+
+def _geometry(c: dict):
+    """(in h, w, channels, filter h, w, stride h, w, pads (top, bottom, left, right), out h, w) of a
+    conv/pooling config `c` (1D: height 1)."""
+    two_d = "filt_height" in c or "in_height" in c
+    g = lambda key, default=1: int(c.get(key) or default)  # noqa: E731
+    return (g("in_height") if two_d else 1, g("in_width"), g("n_chan"),
+            g("filt_height") if two_d else 1, g("filt_width"),
+            g("stride_height") if two_d else 1, g("stride_width"),
+            (g("pad_top", 0), g("pad_bottom", 0)) if two_d else (0, 0), (g("pad_left", 0), g("pad_right", 0)),
+            g("out_height") if two_d else 1, g("out_width"))
+
+
+def _padded(c: dict, q: np.ndarray, pad_value=0):
+    """Channels-last images q (N, H*W*C) as (N, H, W, C) with the config's padding, and the geometry."""
+    h, w, ch, fh, fw, sh, sw, (pt, pb), (pl, pr), oh, ow = g = _geometry(c)
+    img = q.reshape(len(q), h, w, ch)
+    if pt or pb or pl or pr:
+        img = np.pad(img, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=pad_value)
+    return img, g
+
+
+def _window_views(c: dict, q: np.ndarray, pad_value=0):
+    """For each filter position (kh, kw), row-major: the (N, out_h, out_w, C) view of channels-last
+    images q (N, H*W*C) that position reads at every output pixel."""
+    img, (_, _, _, fh, fw, sh, sw, _, _, oh, ow) = _padded(c, q, pad_value)
+    return [img[:, kh:kh + sh * (oh - 1) + 1:sh, kw:kw + sw * (ow - 1) + 1:sw, :]
+            for kh in range(fh) for kw in range(fw)]
 
 
 def _windows(c: dict, q: np.ndarray, pad_value=0):
     """im2col of channels-last images (N, H*W*C) -> (N, out_pixels, fh*fw*C), window order (kh, kw, c),
-    output pixels row-major (the order hls4ml's fill_buffer and line buffer produce), from a conv
-    config `c`."""
-    two_d = "filt_height" in c or "in_height" in c
-    h, w = int(c.get("in_height") or 1), int(c.get("in_width") or 1)
-    ch = int(c.get("n_chan") or 1)
-    fh, fw = (int(c.get("filt_height") or 1) if two_d else 1), int(c.get("filt_width") or 1)
-    sh, sw = (int(c.get("stride_height") or 1) if two_d else 1), int(c.get("stride_width") or 1)
-    pt, pb = (int(c.get("pad_top") or 0), int(c.get("pad_bottom") or 0)) if two_d else (0, 0)
-    pl, pr = int(c.get("pad_left") or 0), int(c.get("pad_right") or 0)
-    oh, ow = (int(c.get("out_height") or 1) if two_d else 1), int(c.get("out_width") or 1)
-    img = q.reshape(len(q), h, w, ch)
-    if pt or pb or pl or pr:
-        img = np.pad(img, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=pad_value)
-    cols = np.empty((len(q), oh, ow, fh, fw, ch), np.int64)
-    for kh in range(fh):
-        for kw in range(fw):
-            cols[:, :, :, kh, kw, :] = img[:, kh:kh + sh * (oh - 1) + 1:sh, kw:kw + sw * (ow - 1) + 1:sw, :]
-    return cols.reshape(len(q), oh * ow, fh * fw * ch), fh * fw, ch
+    output pixels row-major (the order hls4ml's fill_buffer and line buffer produce)."""
+    img, (_, _, ch, fh, fw, sh, sw, _, _, oh, ow) = _padded(c, q, pad_value)
+    n = len(img)
+    if ch == 1:  # one value per position: copy each position's view (long inner runs)
+        cols = np.empty((n, oh, ow, fh * fw), q.dtype)
+        for i, v in enumerate(_window_views(c, q, pad_value)):
+            cols[:, :, :, i] = v[..., 0]
+    else:  # a window row (kw, c) is contiguous in the image: one strided copy of whole rows
+        img = np.ascontiguousarray(img)
+        s_n, s_h, s_w, s_c = img.strides
+        rows = as_strided(img, (n, oh, ow, fh, fw * ch), (s_n, sh * s_h, sw * s_w, s_h, s_c), writeable=False)
+        cols = np.ascontiguousarray(rows)
+    return cols.reshape(n, oh * ow, fh * fw * ch), fh * fw, ch
 
 
 def conv(layer, inputs):
@@ -128,8 +193,8 @@ def conv(layer, inputs):
     cols, _, _ = _windows(layer.config, x.q)
     n, px, k = cols.shape
     n_filt = int(layer.config.get("n_filt") or 1)
-    out = _kernel(layer, cols.reshape(n * px, k), x.frac, k, n_filt)
-    return Fixed(out.q.reshape(n, px * n_filt), out.frac)
+    out = _kernel(layer, cols.reshape(n * px, k), x.frac, x.bits, k, n_filt)
+    return Fixed(out.q.reshape(n, px * n_filt), out.frac, out.bits)
 
 
 def depthwise(layer, x: Fixed) -> Fixed:
@@ -141,13 +206,12 @@ def depthwise(layer, x: Fixed) -> Fixed:
     w, w_frac, b, b_frac = _weights(layer, k, ch)  # (window, channel): weights[i_in] with i_in = k * ch + c
     acc_t = layer.typed("accum_t") or layer.output_type
     acc_f, p_frac = frac_bits(acc_t), x.frac + w_frac
-    prod = cols.reshape(n, px, k, ch) * w[None, None]
-    mult = quantize(prod, p_frac, acc_t)
-    acc = quantize(np.broadcast_to(b if b is not None else np.zeros(ch, np.int64), (n, px, ch)), b_frac, acc_t)
+    pdt, dt = carrier(x.bits + _bits(np.abs(w.astype(np.int64)).max(initial=0))), carrier(int(acc_t.width) + 1)
+    mult = quantize(cols.reshape(n, px, k, ch).astype(pdt) * w.astype(pdt)[None, None], p_frac, acc_t)
+    acc = np.broadcast_to(quantize(b if b is not None else np.zeros(ch, np.int64), b_frac, acc_t), (n, px, ch))
     for i in range(k):
-        acc = quantize(acc + mult[:, :, i, :], acc_f, acc_t)
-    out = quantize(acc, acc_f, layer.output_type)
-    return Fixed(out.reshape(n, px * ch), frac_bits(layer.output_type))
+        acc = quantize(acc.astype(dt) + mult[:, :, i, :].astype(dt), acc_f, acc_t)
+    return typed(acc.reshape(n, px * ch), acc_f, layer.output_type)
 
 
 def padding(layer, inputs):
@@ -159,14 +223,12 @@ def padding(layer, inputs):
     img = x.q.reshape(len(x.q), h, w, ch)
     pads = ((0, 0), (int(c.get("pad_top") or 0), int(c.get("pad_bottom") or 0)),
             (int(c.get("pad_left") or 0), int(c.get("pad_right") or 0)), (0, 0))
-    out = np.pad(img, pads).reshape(len(x.q), -1)
-    return Fixed(quantize(out, x.frac, layer.output_type), frac_bits(layer.output_type))
+    return typed(np.pad(img, pads).reshape(len(x.q), -1), x.frac, layer.output_type)
 
 
 def identity(layer, inputs):  # clone/repack streams: the same values (repacked into beats)
     (x,) = inputs
-    t = layer.output_type
-    return Fixed(quantize(x.q, x.frac, t), frac_bits(t)) if t is not None else x
+    return typed(x.q, x.frac, layer.output_type) if layer.output_type is not None else x
 
 
 def normalize(layer, inputs):
@@ -186,21 +248,20 @@ def normalize(layer, inputs):
     n_filt = int(layer.config.get("n_filt") or -1)
     idx = np.arange(n) % n_filt if n_filt > 0 else np.arange(n)
     f = max(p_frac, b_frac)
-    v = ((x.q * scale[idx]) << (f - p_frac)) + (bias[idx] << (f - b_frac))
-    return Fixed(quantize(v, f, layer.output_type), frac_bits(layer.output_type))
+    dt = carrier(max(x.bits + int(st.width) + f - p_frac, (int(bt.width) if has_bias else 0) + f - b_frac) + 1)
+    v = shift_left(x.q.astype(dt) * scale[idx].astype(dt), f - p_frac) + shift_left(bias[idx].astype(dt), f - b_frac)
+    return typed(v, f, layer.output_type)
 
 
 def global_pooling(layer, inputs):
     """nnet_pooling global max/average over all pixels, per channel, via accum_t into res_t."""
     (x,) = inputs
-    c = layer.config
-    ch = int(c.get("n_filt") or 1)
+    ch = int(layer.config.get("n_filt") or 1)
     v = x.q.reshape(len(x.q), -1, ch)
     acc_t = layer.typed("accum_t") or layer.output_type
     if _op(layer) == "max":
-        m = quantize(v.max(axis=1), x.frac, acc_t)
-        return Fixed(quantize(m, frac_bits(acc_t), layer.output_type), frac_bits(layer.output_type))
-    return Fixed(_average(v, x.frac, acc_t, v.shape[1], layer), frac_bits(layer.output_type))
+        return typed(quantize(v.max(axis=1), x.frac, acc_t), frac_bits(acc_t), layer.output_type)
+    return _average([v[:, i] for i in range(v.shape[1])], x.frac, acc_t, layer)
 
 
 def _op(layer) -> str:
@@ -210,41 +271,43 @@ def _op(layer) -> str:
     return op
 
 
-def _average(v, frac, acc_t, count, layer):
-    """avg(): y = 0 in accum_t, y += x (into accum_t), y /= count (the quotient truncated toward zero at
-    accum_t's fractional bits), then into res_t."""
-    acc_f = frac_bits(acc_t)
-    y = np.zeros(v.shape[:1] + v.shape[2:], np.int64)
-    for i in range(v.shape[1]):
-        y = quantize(y + (quantize(v[:, i], frac, acc_t)), acc_f, acc_t)
-    q = np.sign(y) * (np.abs(y) // np.asarray(count, np.int64))
-    return quantize(quantize(q, acc_f, acc_t), acc_f, layer.output_type)
+def _average(terms, frac, acc_t, layer) -> Fixed:
+    """avg() over `terms` (arrays of one shape): y = 0 in accum_t, y += x (into accum_t), y /= count
+    (the quotient truncated toward zero at accum_t's fractional bits), then into res_t."""
+    acc_f, dt = frac_bits(acc_t), carrier(int(acc_t.width) + 1)
+    y = np.zeros(terms[0].shape, dt)
+    for term in terms:
+        y = quantize(y + quantize(term, frac, acc_t).astype(dt), acc_f, acc_t).astype(dt)
+    y = y.astype(np.int64)
+    q = np.sign(y) * (np.abs(y) // np.int64(len(terms)))
+    return typed(quantize(q, acc_f, acc_t), acc_f, layer.output_type)
 
 
 def merge(layer, inputs):
     """nnet_merge(_stream).h: element-wise add/subtract/multiply/average/maximum/minimum in full
     precision into res_t (an input shorter than the output repeats, data[ii % n_elem]); concatenate
     copies each input into res_t along its axis."""
-    t, f_out = layer.output_type, frac_bits(layer.output_type)
-    fn = layer.function
+    t, fn = layer.output_type, layer.function
     if fn.startswith("concatenate"):
         return _concatenate(layer, inputs)
     a, b = inputs
     n = max(a.q.shape[1], b.q.shape[1])
     qa, qb = (np.resize(v.q, (len(v.q), n)) if v.q.shape[1] != n else v.q for v in (a, b))
     f = max(a.frac, b.frac)
-    xa, xb = qa << (f - a.frac), qb << (f - b.frac)
+    dt = carrier(max(a.bits + f - a.frac, b.bits + f - b.frac) + 1)
+    xa, xb = shift_left(qa.astype(dt), f - a.frac), shift_left(qb.astype(dt), f - b.frac)
     if fn == "add":
-        return Fixed(quantize(xa + xb, f, t), f_out)
+        return typed(xa + xb, f, t)
     if fn == "subtract":
-        return Fixed(quantize(xa - xb, f, t), f_out)
+        return typed(xa - xb, f, t)
     if fn == "average":  # (data1 + data2) * ap_ufixed<1,0>(0.5): one more fractional bit, exact
-        return Fixed(quantize(xa + xb, f + 1, t), f_out)
+        return typed(xa + xb, f + 1, t)
     if fn == "multiply":
-        return Fixed(quantize(qa * qb, a.frac + b.frac, t), f_out)
+        pdt = carrier(a.bits + b.bits)
+        return typed(qa.astype(pdt) * qb.astype(pdt), a.frac + b.frac, t)
     if fn in ("maximum", "minimum"):
         pick = (xa > xb) if fn == "maximum" else (xa < xb)
-        return Fixed(np.where(pick, quantize(qa, a.frac, t), quantize(qb, b.frac, t)), f_out)
+        return Fixed(np.where(pick, quantize(qa, a.frac, t), quantize(qb, b.frac, t)), frac_bits(t), int(t.width))
     raise NotEmulated(f"{layer.name}: nnet::{fn} is not emulated")
 
 
@@ -257,17 +320,17 @@ def _concatenate(layer, inputs):
     ax = 0 if dims == 1 else {(3, 3): 2, (3, -1): 2, (3, 2): 1, (3, -2): 1, (2, 2): 1, (2, -1): 1}.get((dims, axis), 0)
     parts = [quantize(v.q, v.frac, t).reshape(len(v.q), *shape) for v, shape in zip(inputs, shapes)]
     out = np.concatenate(parts, axis=ax + 1).reshape(len(parts[0]), -1)
-    return Fixed(out, frac_bits(t))
+    return Fixed(out, frac_bits(t), int(t.width))
 
 
 def relu(layer, inputs):
     (x,) = inputs
-    return Fixed(quantize(np.maximum(x.q, 0), x.frac, layer.output_type), frac_bits(layer.output_type))
+    return typed(np.maximum(x.q, 0), x.frac, layer.output_type)
 
 
 def linear(layer, inputs):
     (x,) = inputs
-    return Fixed(quantize(x.q, x.frac, layer.output_type), frac_bits(layer.output_type))
+    return typed(x.q, x.frac, layer.output_type)
 
 
 def pooling(layer, inputs):
@@ -282,18 +345,17 @@ def pooling(layer, inputs):
            "n_chan": c.get("n_filt", 1)}
     if "in_width" not in c:  # pooling1d_config: n_in / n_out pixels
         cfg.update(in_width=c.get("n_in"), out_width=c.get("n_out"))
-    cols, k, ch = _windows(cfg, x.q, most_negative if op == "max" else 0)
-    n, px, _ = cols.shape
+    views = _window_views(cfg, x.q, most_negative if op == "max" else 0)
     acc_t = layer.typed("accum_t") or layer.output_type
+    n = len(x.q)
     if op == "average":
         if any(int(c.get(p) or 0) for p in ("pad_top", "pad_bottom", "pad_left", "pad_right")):
             raise NotEmulated(f"{layer.name}: padded average pooling is not emulated")
-        win = cols.reshape(n * px, k, ch)
-        out = _average(win, x.frac, acc_t, k, layer)
-        return Fixed(out.reshape(n, px * ch), frac_bits(layer.output_type))
-    m = cols.reshape(n, px, k, ch).max(axis=2)
-    m = quantize(m, x.frac, acc_t)
-    return Fixed(quantize(m, frac_bits(acc_t), layer.output_type).reshape(n, px * ch), frac_bits(layer.output_type))
+        out = _average(views, x.frac, acc_t, layer)
+        return Fixed(out.q.reshape(n, -1), out.frac, out.bits)
+    m = quantize(functools.reduce(np.maximum, views).reshape(n, -1), x.frac, acc_t, source=t)
+    out_t = layer.output_type
+    return Fixed(quantize(m, frac_bits(acc_t), out_t, source=acc_t), frac_bits(out_t), int(out_t.width))
 
 
 EMULATORS = {

@@ -26,8 +26,8 @@ def weight_matrix(layer, n_in, n_out):
     if wt is None:
         raise KeyError(f"{layer.name}: no weight type")
     w, b = layer.kernel(n_in, n_out)
-    q = from_float(w, wt)  # the literals as the compiler converts them (the emulator's conversion)
-    bq = from_float(b, bt) if b is not None and bt is not None else np.zeros(1, np.int64)
+    q = from_float(w, wt).astype(np.int64)  # the literals as the compiler converts them (the emulator's conversion)
+    bq = from_float(b, bt).astype(np.int64) if b is not None and bt is not None else np.zeros(1, np.int64)
     return q, bq, wt.width
 
 
