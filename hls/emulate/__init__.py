@@ -7,12 +7,14 @@ Layer: hls (reads hls/project.py; imports nothing above hls).
 from __future__ import annotations
 
 import os
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
-from hls.emulate.layers import EMULATORS, Fixed
+from hls.emulate.layers import EMULATORS, Fixed, pooled_activation, pools_first
 from hls.project import Project, read_project
 
 __all__ = ["NotEmulated", "emulate", "emulate_project", "input_size", "source_digest", "unsupported"]
@@ -68,9 +70,27 @@ def emulate(project: Project, x: np.ndarray, batch: int = BATCH, workers: int | 
     if workers <= 1:
         parts = [_emulate_batch(project, flat[i:i + batch]) for i in starts]
     else:
-        with ThreadPoolExecutor(workers) as pool:
+        # BLAS threads of their own in each worker would only compete with the other workers
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
             parts = list(pool.map(lambda i: _emulate_batch(project, flat[i:i + batch]), starts))
     return np.concatenate(parts) if parts else _emulate_batch(project, flat)
+
+
+def _schedule(project: Project) -> list:
+    """The layers in the top function's order, each a step of its own, but an activation whose only
+    reader is a max pooling runs after it, on fewer values (layers.pools_first)."""
+    readers = Counter(name for layer in project.layers for name in layer.inputs)
+    steps, layers, i = [], project.layers, 0
+    while i < len(layers):
+        act, pool = layers[i], layers[i + 1] if i + 1 < len(layers) else None
+        if (pool is not None and pool.inputs == [act.output] and readers[act.output] == 1
+                and not act.also_writes and pools_first(act, pool)):
+            steps.append((act, pool))
+            i += 2
+        else:
+            steps.append((act,))
+            i += 1
+    return steps
 
 
 def _emulate_batch(project: Project, x: np.ndarray) -> np.ndarray:
@@ -78,9 +98,10 @@ def _emulate_batch(project: Project, x: np.ndarray) -> np.ndarray:
     t_in = first.input_type
     values = {first.inputs[0]: Fixed(from_float(x, t_in), frac_bits(t_in), int(t_in.width))}
     last = None
-    for layer in project.layers:
-        last = EMULATORS[layer.function](layer, [values[name] for name in layer.inputs])
-        for name in [layer.output, *layer.also_writes]:
+    for step in _schedule(project):
+        ins = [values[name] for name in step[0].inputs]
+        last = pooled_activation(*step, ins[0]) if len(step) == 2 else EMULATORS[step[0].function](step[0], ins)
+        for name in [step[-1].output, *step[-1].also_writes]:
             values[name] = last
     return to_float(last.q, last.frac)
 

@@ -166,21 +166,25 @@ def from_float(x: np.ndarray, t) -> np.ndarray:
         x = x.astype(np.float64)
     f = frac_bits(t)
     scaled = x * x.dtype.type(2.0 ** f)  # exact: a power-of-two scaling
-    top = np.max(np.abs(scaled), initial=0)
-    if not np.isfinite(top):
-        if not np.all(np.isfinite(x)):
-            raise BadInput("the inputs hold NaN or infinite values; the firmware's input type has no encoding for them")
+    hi, lo = (float(scaled.max()), float(scaled.min())) if scaled.size else (0.0, 0.0)
+    if not (np.isfinite(hi) and np.isfinite(lo)) and not np.all(np.isfinite(x)):
+        raise BadInput("the inputs hold NaN or infinite values; the firmware's input type has no encoding for them")
+    top = max(abs(hi), abs(lo))
     if top >= 2.0 ** MAX_BITS:
         raise BadInput(f"inputs up to {np.max(np.abs(x)):g} are beyond any {t.text} value; "
                        "the firmware would wrap or clamp them")
-    floor = np.floor(scaled)
-    if t.rounding != "TRN":
+    if t.rounding in FLOAT_ROUNDING:  # one exact IEEE operation
+        floor = FLOAT_ROUNDING[t.rounding](scaled)
+    else:
+        floor = np.floor(scaled)
         rest = scaled - floor  # the dropped part, in [0, 1): exact
-        if rest.any():
-            floor = _round(floor, np.sign(rest - 0.5), rest != 0, x < 0, t.rounding)
+        floor = _round(floor, np.sign(rest - 0.5), rest != 0, x < 0, t.rounding)
     out = carrier(int(t.width))
     if out is np.int64 or (out is np.float64 and floor.dtype == np.float32 and top >= 2.0 ** 24):
         floor = floor.astype(np.float64) if out is np.float64 else floor.astype(np.int64)
+    t_lo, t_hi = _range(t)
+    if t_lo <= np.floor(lo) and np.floor(hi) + 1 <= t_hi:  # rounded values stay in range: no overflow
+        return floor.astype(out, copy=False)
     return _overflow(floor, t).astype(out, copy=False)
 
 

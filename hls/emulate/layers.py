@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from hls.emulate.fixed import (FLOAT_ROUNDING, NotEmulated, carrier, frac_bits, from_float, quantize,
+from hls.emulate.fixed import (FLOAT_ROUNDING, NotEmulated, carrier, frac_bits, from_float, holds, quantize,
                                shift_left, shift_right, wider)
 
 
@@ -40,9 +40,32 @@ def _ints(values, t) -> np.ndarray:
     return from_float(np.asarray(values, np.float64), t)
 
 
-def _weights(layer, n_in, n_out):
-    """(weights (n_in, n_out), their fractional bits, bias (n_out,) or None, its fractional bits) as
-    integers in their types' carriers."""
+def _memo(layer, key, make):
+    """Per-layer constants (weights as integers, their bounds), computed once per layer object: the
+    emulator reads a project's layers, never changes them."""
+    cache = vars(layer).setdefault("_emulation", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+@dataclass
+class Weights:
+    """A kernel's weights as the firmware holds them: (n_in, n_out) integers in the weight type's carrier
+    with their fractional bits, the bias (n_out,) or None with its own, and bounds of the weights."""
+    w: np.ndarray
+    w_frac: int
+    b: np.ndarray | None
+    b_frac: int
+    max_bits: int  # bits of the largest |weight|
+    reach: int  # max over outputs of sum_i |w_ij|: with |x| < 2**k, every partial sum is below reach << k
+
+
+def _weights(layer, n_in, n_out) -> Weights:
+    return _memo(layer, ("weights", n_in, n_out), lambda: _read_weights(layer, n_in, n_out))
+
+
+def _read_weights(layer, n_in, n_out) -> Weights:
     wt, bt = layer.typed("weight_t"), layer.typed("bias_t")
     if wt is None:
         raise NotEmulated(f"{layer.name}: no weight type")
@@ -51,7 +74,10 @@ def _weights(layer, n_in, n_out):
     except KeyError as e:
         raise NotEmulated(str(e)) from None
     bq = _ints(b, bt) if b is not None and bt is not None else None
-    return _ints(w, wt), frac_bits(wt), bq, (frac_bits(bt) if bt is not None else 0)
+    wq = _ints(w, wt)
+    wi = np.abs(wq.astype(np.int64))
+    return Weights(wq, frac_bits(wt), bq, frac_bits(bt) if bt is not None else 0,
+                   _bits(wi.max(initial=0)), int(wi.sum(axis=0).max(initial=0)))
 
 
 def _product_kind(layer):
@@ -69,28 +95,36 @@ def _kernel(layer, x: np.ndarray, x_frac: int, x_bits: int, n_in: int, n_out: in
     if layer.strategy == "resource" and _saturating(acc_t):
         raise NotEmulated(f"{layer.name}: a saturating accumulator under the Resource strategy "
                           "(its accumulation order) is not emulated")
-    w, w_frac, b, b_frac = _weights(layer, n_in, n_out)
+    k = _weights(layer, n_in, n_out)
     acc_f, acc_w = frac_bits(acc_t), int(acc_t.width)
-    p_frac = x_frac + w_frac
-    wi = w.astype(np.int64)
-    bias = quantize(b if b is not None else np.zeros(n_out, np.int64), b_frac, acc_t)
+    p_frac = x_frac + k.w_frac
+    bias = _memo(layer, ("bias", acc_t), lambda: quantize(k.b if k.b is not None else np.zeros(n_out, np.int64),
+                                                          k.b_frac, acc_t))
     if _exact_sum(acc_t, p_frac, acc_f):  # wrap-around sums are associative: one matrix product
-        reach = _bits(int(np.abs(wi).sum(axis=0).max(initial=0)) << x_bits)  # any partial sum's bound
+        reach = _bits(k.reach << x_bits)  # any partial sum's bound
         shift = acc_f - p_frac
         dt = carrier(max(reach + shift, acc_w) + 1)
-        acc = shift_left(matmul(x, w, reach).astype(dt, copy=False), shift)
-        acc += bias.astype(dt)  # in place: acc is a new array
+        acc = shift_left(matmul(x, k.w, reach).astype(dt, copy=False), shift)
+        add_per_column(acc, bias.astype(dt))
     elif not _saturating(acc_t):  # rounded products, then a wrap-around (associative) sum
-        acc = _rounded_sum(x, w, x_bits + _bits(np.abs(wi).max(initial=0)), p_frac - acc_f, acc_t, bias)
+        acc = _rounded_sum(x, k.w, x_bits + k.max_bits, p_frac - acc_f, acc_t, bias)
     else:  # product by product, in the template's order
-        dt, pdt = carrier(acc_w + 1), carrier(x_bits + _bits(np.abs(wi).max(initial=0)))
+        dt, pdt = carrier(acc_w + 1), carrier(x_bits + k.max_bits)
         acc = np.broadcast_to(bias, (len(x), n_out))
-        xp, wp = x.astype(pdt, copy=False), w.astype(pdt)
+        xp, wp = x.astype(pdt, copy=False), k.w.astype(pdt)
         for i in range(n_in):
             m = quantize(xp[:, i:i + 1] * wp[i][None, :], p_frac, acc_t)
             acc = quantize(acc.astype(dt) + m.astype(dt), acc_f, acc_t)
     out_t = layer.output_type
     return Fixed(quantize(quantize(acc, acc_f, acc_t), acc_f, out_t, source=acc_t), frac_bits(out_t), int(out_t.width))
+
+
+def add_per_column(a: np.ndarray, v: np.ndarray) -> None:
+    """a (M, n) += v (n,), in place (a is a fresh array). numpy broadcasts a short last axis one row at
+    a time, so rows are grouped into long ones against v repeated."""
+    m, n = a.shape
+    g = next(g for g in (256, 64, 16, 4, 1) if m % g == 0)
+    a.reshape(m // g, g * n)[...] += np.tile(v, g)
 
 
 def _rounded_sum(x, w, p_bits, s, acc_t, bias):
@@ -167,6 +201,14 @@ def _window_views(c: dict, q: np.ndarray, pad_value=0):
             for kh in range(fh) for kw in range(fw)]
 
 
+def _window_max(c: dict, q: np.ndarray, pad_value) -> np.ndarray:
+    """(N, out_h, out_w, C) maximum over every window: first over the window's rows (whole image rows,
+    long contiguous runs), then over its columns."""
+    img, (_, _, _, fh, fw, sh, sw, _, _, oh, ow) = _padded(c, q, pad_value)
+    rows = functools.reduce(np.maximum, [img[:, kh:kh + sh * (oh - 1) + 1:sh] for kh in range(fh)])
+    return functools.reduce(np.maximum, [rows[:, :, kw:kw + sw * (ow - 1) + 1:sw] for kw in range(fw)])
+
+
 def _windows(c: dict, q: np.ndarray, pad_value=0):
     """im2col of channels-last images (N, H*W*C) -> (N, out_pixels, fh*fw*C), window order (kh, kw, c),
     output pixels row-major (the order hls4ml's fill_buffer and line buffer produce)."""
@@ -203,12 +245,12 @@ def depthwise(layer, x: Fixed) -> Fixed:
     _product_kind(layer)
     cols, k, ch = _windows(layer.config, x.q)
     n, px, _ = cols.shape
-    w, w_frac, b, b_frac = _weights(layer, k, ch)  # (window, channel): weights[i_in] with i_in = k * ch + c
+    kw = _weights(layer, k, ch)  # (window, channel): weights[i_in] with i_in = k * ch + c
     acc_t = layer.typed("accum_t") or layer.output_type
-    acc_f, p_frac = frac_bits(acc_t), x.frac + w_frac
-    pdt, dt = carrier(x.bits + _bits(np.abs(w.astype(np.int64)).max(initial=0))), carrier(int(acc_t.width) + 1)
-    mult = quantize(cols.reshape(n, px, k, ch).astype(pdt) * w.astype(pdt)[None, None], p_frac, acc_t)
-    acc = np.broadcast_to(quantize(b if b is not None else np.zeros(ch, np.int64), b_frac, acc_t), (n, px, ch))
+    acc_f, p_frac = frac_bits(acc_t), x.frac + kw.w_frac
+    pdt, dt = carrier(x.bits + kw.max_bits), carrier(int(acc_t.width) + 1)
+    mult = quantize(cols.reshape(n, px, k, ch).astype(pdt) * kw.w.astype(pdt)[None, None], p_frac, acc_t)
+    acc = np.broadcast_to(quantize(kw.b if kw.b is not None else np.zeros(ch, np.int64), kw.b_frac, acc_t), (n, px, ch))
     for i in range(k):
         acc = quantize(acc.astype(dt) + mult[:, :, i, :].astype(dt), acc_f, acc_t)
     return typed(acc.reshape(n, px * ch), acc_f, layer.output_type)
@@ -325,7 +367,10 @@ def _concatenate(layer, inputs):
 
 def relu(layer, inputs):
     (x,) = inputs
-    return typed(np.maximum(x.q, 0), x.frac, layer.output_type)
+    t = layer.output_type
+    if not t.signed and t.saturation != "WRAP":  # negative values round to <= 0 and clamp to 0 anyway
+        return typed(x.q, x.frac, t)
+    return typed(np.maximum(x.q, 0), x.frac, t)
 
 
 def linear(layer, inputs):
@@ -333,29 +378,61 @@ def linear(layer, inputs):
     return typed(x.q, x.frac, layer.output_type)
 
 
-def pooling(layer, inputs):
-    """nnet_pooling.h: max pooling takes the window maximum into accum_t, then res_t (padding: the most
-    negative value of the input type); average pooling is avg() over the window (_average)."""
-    (x,) = inputs
+def _pool_config(layer) -> dict:
     c = layer.config
-    op = _op(layer)
-    t = layer.input_type
-    most_negative = -(1 << (int(t.width) - 1)) if t.signed else 0
     cfg = {**c, "filt_height": c.get("pool_height", 1), "filt_width": c.get("pool_width", 1),
            "n_chan": c.get("n_filt", 1)}
     if "in_width" not in c:  # pooling1d_config: n_in / n_out pixels
         cfg.update(in_width=c.get("n_in"), out_width=c.get("n_out"))
-    views = _window_views(cfg, x.q, most_negative if op == "max" else 0)
+    return cfg
+
+
+def _padded_pool(layer) -> bool:
+    return any(int(layer.config.get(p) or 0) for p in ("pad_top", "pad_bottom", "pad_left", "pad_right"))
+
+
+def pooling(layer, inputs):
+    """nnet_pooling.h: max pooling takes the window maximum into accum_t, then res_t (padding: the most
+    negative value of the input type); average pooling is avg() over the window (_average)."""
+    (x,) = inputs
+    t = layer.input_type
+    cfg, n = _pool_config(layer), len(x.q)
     acc_t = layer.typed("accum_t") or layer.output_type
-    n = len(x.q)
-    if op == "average":
-        if any(int(c.get(p) or 0) for p in ("pad_top", "pad_bottom", "pad_left", "pad_right")):
+    if _op(layer) == "average":
+        if _padded_pool(layer):
             raise NotEmulated(f"{layer.name}: padded average pooling is not emulated")
-        out = _average(views, x.frac, acc_t, layer)
+        out = _average(_window_views(cfg, x.q), x.frac, acc_t, layer)
         return Fixed(out.q.reshape(n, -1), out.frac, out.bits)
-    m = quantize(functools.reduce(np.maximum, views).reshape(n, -1), x.frac, acc_t, source=t)
-    out_t = layer.output_type
+    most_negative = -(1 << (int(t.width) - 1)) if t.signed else 0
+    return _max_pool_out(layer, _window_max(cfg, x.q, most_negative).reshape(n, -1), x.frac)
+
+
+def _max_pool_out(layer, m: np.ndarray, frac: int) -> Fixed:
+    """The window maxima (values of the pool's input type) into accum_t, then res_t."""
+    acc_t, out_t = layer.typed("accum_t") or layer.output_type, layer.output_type
+    m = quantize(m, frac, acc_t, source=layer.input_type)
     return Fixed(quantize(m, frac_bits(acc_t), out_t, source=acc_t), frac_bits(out_t), int(out_t.width))
+
+
+def pools_first(act, pool) -> bool:
+    """Whether activation `act` then max pooling `pool` may run as the pooling then the activation:
+    the maximum commutes with non-decreasing functions, and relu and every quantization mode are
+    non-decreasing; wrap-around overflow is not (unless nothing can overflow), nor is padding kept."""
+    if act.function not in ("relu", "linear") or not pool.function.startswith("pooling") or _padded_pool(pool):
+        return False
+    if str(pool.config.get("pool_op", "Max")).split("::")[-1].lower() != "max" or act.output_type is None:
+        return False
+    t, s = act.output_type, act.input_type
+    return t.saturation != "WRAP" or (s is not None and holds(t, s))
+
+
+def pooled_activation(act, pool, x: Fixed) -> Fixed:
+    """`act` then max pooling `pool`, computed as the pooling then `act` on 1/(pool size) of the values
+    (pools_first must hold): the same values."""
+    cfg = {**_pool_config(pool), "n_chan": int(pool.config.get("n_filt") or 1)}
+    n = len(x.q)
+    y = EMULATORS[act.function](act, [Fixed(_window_max(cfg, x.q, 0).reshape(n, -1), x.frac, x.bits)])
+    return _max_pool_out(pool, y.q, y.frac)
 
 
 EMULATORS = {
