@@ -177,7 +177,8 @@ def build_parser():
     b.add_argument("--external", action="append", metavar="NAME",
                    help="an entry of tests/external_models.yaml; repeatable (default: the 32x32x3 SVHN CNN)")
     b.add_argument("--no-external", action="store_true", help="bench the shipped models only")
-    b.add_argument("--samples", type=_positive_int, default=4096, help="inputs per shipped model (from its test set)")
+    b.add_argument("--samples", type=_positive_int, default=None,
+                   help="inputs per shipped model (default: its whole test set)")
     b.add_argument("--external-samples", type=_positive_int, default=512, help="inputs per external model")
     b.add_argument("--repeats", type=_positive_int, default=3, help="timed runs per engine (the median is reported)")
     b.add_argument("--jobs", type=_positive_int, default=None, help="C simulation processes (default: one per core)")

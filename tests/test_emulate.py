@@ -154,3 +154,60 @@ def test_c_simulation_library_is_cached_and_parallel_equals_hls4ml(tmp_path):
     weights.write_text(weights.read_text() + "\n")  # a changed input of the build
     lib2, compiled2 = library(project)
     assert compiled2 and lib2 != lib and not lib.exists()
+
+
+def _layer_by_layer(project, x):
+    """The emulator without its fused steps: every layer on its own, in the top function's order."""
+    from hls.emulate.fixed import frac_bits, from_float, to_float
+    from hls.emulate.layers import EMULATORS, Fixed
+
+    t = project.layers[0].input_type
+    values = {project.layers[0].inputs[0]: Fixed(from_float(x.reshape(len(x), -1), t), frac_bits(t), int(t.width))}
+    for layer in project.layers:
+        values[layer.output] = EMULATORS[layer.function](layer, [values[n] for n in layer.inputs])
+    return to_float(values[project.layers[-1].output].q, values[project.layers[-1].output].frac)
+
+
+@pytest.mark.integration
+def test_fused_conv_relu_pool_blocks_equal_the_c_simulation(tmp_path):
+    """conv -> relu -> max pooling blocks as the emulator runs them (a one-channel padded convolution
+    channels-first with only the pooled outputs computed, on an odd size the pooling truncates; with
+    more channels the pooling before the activation): identical to the C simulation and to a
+    layer-by-layer emulation, sample for sample."""
+    import tensorflow as tf
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+    from hls.convert import write_project
+    from hls.csim import CSim
+    from hls.emulate import _schedule, conv_act_pool, emulate, pooled_activation
+    from hls.prepare import prepare
+    from hls.project import read_project
+    from hls.settings import DEFAULTS
+
+    tf.keras.utils.set_random_seed(4)
+    x = inp = tf.keras.layers.Input((11, 11, 1))
+    x = QActivation(quantized_bits(8, 2, keep_negative=False, alpha=1), name="in_q")(x)
+    x = QConv2D(3, 3, padding="same", kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                bias_quantizer=quantized_bits(8, 3, alpha=1), name="c1")(x)
+    x = QActivation(quantized_relu(6, 2), name="r1")(x)
+    x = tf.keras.layers.MaxPooling2D(2, name="p1")(x)  # 11 -> 5: the last row and column are not read
+    x = QConv2D(4, 2, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
+                name="c2")(x)
+    x = QActivation(quantized_relu(5, 1), name="r2")(x)
+    x = tf.keras.layers.MaxPooling2D(2, name="p2")(x)
+    x = tf.keras.layers.Flatten()(x)
+    x = QDense(3, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(8, 3, alpha=1),
+               name="d1")(x)
+    model = tf.keras.Model(inp, x)
+    rng = np.random.default_rng(4)
+    for layer in model.layers:
+        if layer.get_weights():
+            layer.set_weights([rng.normal(0, 0.8, w.shape).astype(np.float32) for w in layer.get_weights()])
+    write_project(prepare(model), DEFAULTS, tmp_path / "prj", stamp="0badcafe")
+    project = read_project(tmp_path / "prj")
+    blocks = [block for block, _ in _schedule(project)]
+    assert conv_act_pool in blocks and pooled_activation in blocks
+    xs = (rng.exponential(1.0, (700, 11, 11, 1)) * (rng.random((700, 11, 11, 1)) < 0.6)).astype(np.float32)
+    y = emulate(project, xs, batch=64, workers=2)
+    assert np.array_equal(y, _layer_by_layer(project, xs))
+    assert np.array_equal(y.astype(np.float32).astype(np.float64), CSim(tmp_path / "prj").predict(xs))

@@ -14,7 +14,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
-from hls.emulate.layers import EMULATORS, Fixed, pooled_activation, pools_first
+from hls.emulate.layers import EMULATORS, Fixed, conv_act_pool, conv_pools, pooled_activation, pools_first
 from hls.project import Project, read_project
 
 __all__ = ["NotEmulated", "emulate", "emulate_project", "input_size", "source_digest", "unsupported"]
@@ -46,8 +46,22 @@ def input_size(project: Project) -> int:
     return int(c.get("n_in") or c.get("n_elem") or 1)
 
 
-# Samples emulated at once: every layer's intermediate arrays of a batch stay within the caches.
-BATCH = 512
+# Samples emulated at once: as many as keep the largest array of a layer (a convolution's windows)
+# within about BATCH_VALUES values, so a batch's arrays stay in the caches; at most BATCH_MAX.
+BATCH_VALUES = 1 << 21
+BATCH_MAX = 1024
+
+
+def batch_size(project: Project) -> int:
+    """Samples per batch for this project (BATCH_VALUES / the most values any layer holds per sample)."""
+    def values(layer):
+        c = layer.config
+        window = int(c.get("filt_height") or c.get("pool_height") or 1) * int(c.get("filt_width") or c.get("pool_width") or 1)
+        pixels = int(c.get("out_height") or 1) * int(c.get("out_width") or 1)
+        return max(pixels * window * int(c.get("n_chan") or c.get("n_filt") or 1), int(c.get("n_in") or 1),
+                   int(c.get("n_out") or 1) * int(c.get("n_filt") or 1))
+    most = max((values(layer) for layer in project.layers), default=1)
+    return int(np.clip(BATCH_VALUES // max(most, 1), 8, BATCH_MAX))
 
 
 def default_workers() -> int:
@@ -55,16 +69,17 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def emulate(project: Project, x: np.ndarray, batch: int = BATCH, workers: int | None = None) -> np.ndarray:
+def emulate(project: Project, x: np.ndarray, batch: int | None = None, workers: int | None = None) -> np.ndarray:
     """(N, outputs) float64 outputs of the firmware for inputs x (N, ...): the input conversion, every
-    layer, the output values exactly as the C simulation returns them; `batch` samples at a time, in
-    `workers` threads (default: one per core; numpy releases the GIL in its array operations). Each
+    layer, the output values exactly as the C simulation returns them; `batch` samples at a time
+    (default: batch_size), in `workers` threads (default: one per core; numpy releases the GIL in its array operations). Each
     batch is independent and exact, so the result does not depend on `batch` or `workers`."""
     missing = unsupported(project)
     if missing:
         raise NotEmulated("not emulated: " + ", ".join(missing))
     x = np.asarray(x)
     flat = x.reshape(len(x), -1)
+    batch = batch or batch_size(project)
     starts = range(0, len(x), batch)
     workers = min(workers or default_workers(), len(starts))
     if workers <= 1:
@@ -77,19 +92,29 @@ def emulate(project: Project, x: np.ndarray, batch: int = BATCH, workers: int | 
 
 
 def _schedule(project: Project) -> list:
-    """The layers in the top function's order, each a step of its own, but an activation whose only
-    reader is a max pooling runs after it, on fewer values (layers.pools_first)."""
+    """The layers in the top function's order as (block, layers) steps: each layer a step of its own
+    (block None), but a convolution, activation and max pooling, each read only by the next, run as one
+    block (layers.conv_act_pool), and an activation read only by a max pooling runs after it, on fewer
+    values (layers.pooled_activation). Kept on the project: computed once."""
+    cache = vars(project)
+    if "_emulation_schedule" in cache:
+        return cache["_emulation_schedule"]
     readers = Counter(name for layer in project.layers for name in layer.inputs)
-    steps, layers, i = [], project.layers, 0
+
+    def feeds(a, b) -> bool:  # a's output is read by b alone
+        return b.inputs == [a.output] and readers[a.output] == 1 and not a.also_writes
+
+    layers, steps, i = project.layers, [], 0
     while i < len(layers):
-        act, pool = layers[i], layers[i + 1] if i + 1 < len(layers) else None
-        if (pool is not None and pool.inputs == [act.output] and readers[act.output] == 1
-                and not act.also_writes and pools_first(act, pool)):
-            steps.append((act, pool))
-            i += 2
+        run = layers[i:i + 3]
+        if len(run) == 3 and feeds(run[0], run[1]) and feeds(run[1], run[2]) and conv_pools(*run):
+            steps.append((conv_act_pool, run))
+        elif len(run) >= 2 and feeds(run[0], run[1]) and pools_first(run[0], run[1]):
+            steps.append((pooled_activation, run[:2]))
         else:
-            steps.append((act,))
-            i += 1
+            steps.append((None, run[:1]))
+        i += len(steps[-1][1])
+    cache["_emulation_schedule"] = steps
     return steps
 
 
@@ -98,10 +123,10 @@ def _emulate_batch(project: Project, x: np.ndarray) -> np.ndarray:
     t_in = first.input_type
     values = {first.inputs[0]: Fixed(from_float(x, t_in), frac_bits(t_in), int(t_in.width))}
     last = None
-    for step in _schedule(project):
-        ins = [values[name] for name in step[0].inputs]
-        last = pooled_activation(*step, ins[0]) if len(step) == 2 else EMULATORS[step[0].function](step[0], ins)
-        for name in [step[-1].output, *step[-1].also_writes]:
+    for block, layers in _schedule(project):
+        ins = [values[name] for name in layers[0].inputs]
+        last = block(*layers, ins[0]) if block else EMULATORS[layers[0].function](layers[0], ins)
+        for name in [layers[-1].output, *layers[-1].also_writes]:
             values[name] = last
     return to_float(last.q, last.frac)
 

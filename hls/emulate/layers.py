@@ -87,9 +87,10 @@ def _product_kind(layer):
         raise NotEmulated(f"{layer.name}: product {kind} is not emulated")
 
 
-def _kernel(layer, x: np.ndarray, x_frac: int, x_bits: int, n_in: int, n_out: int) -> Fixed:
+def _kernel(layer, x: np.ndarray, x_frac: int, x_bits: int, n_in: int, n_out: int, columns=False) -> Fixed:
     """nnet_dense_latency.h on rows of x (M, n_in): mult = data * weight into accum_t; acc = bias into
-    accum_t; acc += mult, in input order, into accum_t; res = acc into res_t."""
+    accum_t; acc += mult, in input order, into accum_t; res = acc into res_t. columns: x is given as
+    (n_in, M) and the result is (n_out, M)."""
     _product_kind(layer)
     acc_t = layer.typed("accum_t") or layer.output_type
     if layer.strategy == "resource" and _saturating(acc_t):
@@ -98,14 +99,21 @@ def _kernel(layer, x: np.ndarray, x_frac: int, x_bits: int, n_in: int, n_out: in
     k = _weights(layer, n_in, n_out)
     acc_f, acc_w = frac_bits(acc_t), int(acc_t.width)
     p_frac = x_frac + k.w_frac
+    if columns and not _exact_sum(acc_t, p_frac, acc_f):  # the per-product paths work on rows
+        out = _kernel(layer, x.T, x_frac, x_bits, n_in, n_out)
+        return Fixed(np.ascontiguousarray(out.q.T), out.frac, out.bits)
     bias = _memo(layer, ("bias", acc_t), lambda: quantize(k.b if k.b is not None else np.zeros(n_out, np.int64),
                                                           k.b_frac, acc_t))
     if _exact_sum(acc_t, p_frac, acc_f):  # wrap-around sums are associative: one matrix product
         reach = _bits(k.reach << x_bits)  # any partial sum's bound
         shift = acc_f - p_frac
         dt = carrier(max(reach + shift, acc_w) + 1)
-        acc = shift_left(matmul(x, k.w, reach).astype(dt, copy=False), shift)
-        add_per_column(acc, bias.astype(dt))
+        if columns:
+            acc = shift_left(matmul(k.w.T, x, reach).astype(dt, copy=False), shift)
+            acc += bias.astype(dt)[:, None]  # in place along long rows
+        else:
+            acc = shift_left(matmul(x, k.w, reach).astype(dt, copy=False), shift)
+            add_per_column(acc, bias.astype(dt))
     elif not _saturating(acc_t):  # rounded products, then a wrap-around (associative) sum
         acc = _rounded_sum(x, k.w, x_bits + k.max_bits, p_frac - acc_f, acc_t, bias)
     else:  # product by product, in the template's order
@@ -214,10 +222,11 @@ def _windows(c: dict, q: np.ndarray, pad_value=0):
     output pixels row-major (the order hls4ml's fill_buffer and line buffer produce)."""
     img, (_, _, ch, fh, fw, sh, sw, _, _, oh, ow) = _padded(c, q, pad_value)
     n = len(img)
-    if ch == 1:  # one value per position: copy each position's view (long inner runs)
-        cols = np.empty((n, oh, ow, fh * fw), q.dtype)
+    if ch == 1:  # one value per position: each position's view copied whole (long runs), the matrix
+        cols = np.empty((fh * fw, n, oh, ow), q.dtype)  # returned transposed (BLAS reads it as it is)
         for i, v in enumerate(_window_views(c, q, pad_value)):
-            cols[:, :, :, i] = v[..., 0]
+            cols[i] = v[..., 0]
+        return cols.reshape(fh * fw, n * oh * ow).T.reshape(n, oh * ow, fh * fw), fh * fw, ch
     else:  # a window row (kw, c) is contiguous in the image: one strided copy of whole rows
         img = np.ascontiguousarray(img)
         s_n, s_h, s_w, s_c = img.strides
@@ -237,6 +246,47 @@ def conv(layer, inputs):
     n_filt = int(layer.config.get("n_filt") or 1)
     out = _kernel(layer, cols.reshape(n * px, k), x.frac, x.bits, k, n_filt)
     return Fixed(out.q.reshape(n, px * n_filt), out.frac, out.bits)
+
+
+CONVOLUTIONS = ("conv_1d_cl", "conv_2d_cl", "pointwise_conv_1d_cl", "pointwise_conv_2d_cl")
+
+
+def conv_pools(conv_layer, act, pool) -> bool:
+    """Whether conv -> act -> pool is the block conv_act_pool computes: a (pointwise) convolution of a
+    one-channel image (with more channels, the convolution then pooled_activation is as fast), an
+    activation that may run after the pooling (pools_first), a max pooling whose windows do not overlap."""
+    if conv_layer.function not in CONVOLUTIONS or int(conv_layer.config.get("n_chan") or 1) != 1:
+        return False
+    c = _pool_config(pool)
+    return pools_first(act, pool) and all(int(c.get(f"stride_{d}") or 1) == int(c.get(f"filt_{d}") or 1)
+                                          for d in ("height", "width"))
+
+
+def conv_act_pool(conv_layer, act, pool, x: Fixed) -> Fixed:
+    """conv -> act -> max pooling (conv_pools must hold), channels-first: each filter position's window
+    is a shifted view of the image (long copies), one matrix product gives every filter's outputs as
+    long rows, the pooling is a maximum over strided views of them, and act runs on the maxima
+    (pools_first); only the convolution outputs the pooling reads are computed. Channels-last again
+    at the end, as the firmware's arrays are."""
+    c, pc = conv_layer.config, _pool_config(pool)
+    h, w, _, fh, fw, sh, sw, (pt, pb), (pl, pr), _, _ = _geometry(c)
+    ph, pw = int(pc.get("filt_height") or 1), int(pc.get("filt_width") or 1)
+    uh, uw = int(pc.get("out_height") or 1) * ph, int(pc.get("out_width") or 1) * pw  # outputs pooled
+    n, n_filt = len(x.q), int(c.get("n_filt") or 1)
+    img = x.q.reshape(n, h, w)
+    if pt or pb or pl or pr:
+        img = np.pad(img, ((0, 0), (pt, pb), (pl, pr)))
+    cols = np.empty((fh, fw, n, uh, uw), x.q.dtype)
+    for kh in range(fh):
+        for kw in range(fw):
+            cols[kh, kw] = img[:, kh:kh + sh * (uh - 1) + 1:sh, kw:kw + sw * (uw - 1) + 1:sw]
+    out = _kernel(conv_layer, cols.reshape(fh * fw, -1), x.frac, x.bits, fh * fw, n_filt, columns=True)
+    a = out.q.reshape(n_filt, n, uh, uw)
+    rows = functools.reduce(np.maximum, [a[:, :, dy::ph] for dy in range(ph)])
+    m = functools.reduce(np.maximum, [rows[:, :, :, dx::pw] for dx in range(pw)])
+    y = EMULATORS[act.function](act, [Fixed(m, out.frac, out.bits)])
+    pooled = _max_pool_out(pool, y.q, y.frac)
+    return Fixed(np.ascontiguousarray(pooled.q.transpose(1, 2, 3, 0)).reshape(n, -1), pooled.frac, pooled.bits)
 
 
 def depthwise(layer, x: Fixed) -> Fixed:

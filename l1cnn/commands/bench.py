@@ -8,7 +8,8 @@ over batches) and Keras `predict` of the same model (at batch size KERAS_BATCH a
 Compile: hls4ml's compile (it rebuilds on every call), l1cnn's first build of a project and its reuse.
 
 Each throughput is the median of --repeats timed runs after one untimed warm-up, with the slowest and
-fastest run as the spread. Every engine's outputs on the bench inputs are compared: the C simulations
+fastest run as the spread; the runs go round-robin (every engine once per round), so that the machine's
+load, which drifts on shared machines, weighs on all engines alike. Every engine's outputs on the bench inputs are compared: the C simulations
 and the emulator must be identical sample for sample, or the bench fails. Set-up outside the timed runs:
 reading the project (emulator) and finding its library (C simulation); spawning the C simulation's
 processes is inside them. Results: reports/bench.json and reports/bench.md.
@@ -48,16 +49,21 @@ ENGINES = {  # key -> what the report calls it
 }
 
 
-def _timed(fn, repeats: int, warm_up=None):
-    """(the last result, {median/min/max seconds}) of `repeats` timed calls after one untimed warm-up."""
-    (warm_up or fn)()
-    seconds, out = [], None
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        seconds.append(time.perf_counter() - t)
-    return out, {"seconds": [round(s, 4) for s in seconds], "median_s": statistics.median(seconds),
-                 "min_s": min(seconds), "max_s": max(seconds)}
+def _timed(calls: dict, repeats: int, log) -> tuple[dict, dict]:
+    """({engine: last output}, {engine: seconds of each run, median, min, max}): one untimed warm-up of
+    every engine, then `repeats` rounds in which every engine runs once, so that a change in the
+    machine's load during the bench reaches all engines alike."""
+    for key, (fn, warm_up) in calls.items():
+        (warm_up or fn)()
+    seconds, outputs = {key: [] for key in calls}, {}
+    for r in range(repeats):
+        log(f"round {r + 1}/{repeats}: " + ", ".join(ENGINES[k] for k in calls))
+        for key, (fn, _) in calls.items():
+            t = time.perf_counter()
+            outputs[key] = fn()
+            seconds[key].append(time.perf_counter() - t)
+    return outputs, {k: {"seconds": [round(v, 4) for v in s], "median_s": statistics.median(s), "min_s": min(s),
+                         "max_s": max(s)} for k, s in seconds.items()}
 
 
 def _copy(project: Path, dest: Path) -> Path:
@@ -76,7 +82,7 @@ def bench_case(name: str, project: Path, keras_model, x: np.ndarray, repeats: in
 
     x = np.ascontiguousarray(x, np.float32)
     n = len(x)
-    runs, outputs, compile_s = {}, {}, {}
+    compile_s = {}
     with tempfile.TemporaryDirectory(prefix="l1cnn-bench-") as tmp:
         a, b = _copy(project, Path(tmp) / "hls4ml"), _copy(project, Path(tmp) / "l1cnn")
         log(f"{name}: compiling twice (hls4ml's compile; l1cnn's first build, then its reuse)")
@@ -102,9 +108,7 @@ def bench_case(name: str, project: Path, keras_model, x: np.ndarray, repeats: in
             "keras_predict": (lambda: keras_model.predict(x, batch_size=KERAS_BATCH, verbose=0), None),
             "keras_predict_default_batch": (lambda: keras_model.predict(x, verbose=0), None),
         }
-        for key, (fn, warm) in calls.items():
-            log(f"{name}: {ENGINES[key]}, {repeats} x {n} samples")
-            outputs[key], runs[key] = _timed(fn, repeats, warm)
+        outputs, runs = _timed(calls, repeats, lambda msg: log(f"{name}, {n} samples, {msg}"))
     for r in runs.values():
         r.update(samples_per_s=n / r["median_s"], spread_samples_per_s=[n / r["max_s"], n / r["min_s"]])
     identical = _identical(outputs)
@@ -146,7 +150,7 @@ def shipped_case(name: str, n: int):
     if not (project / "build_lib.sh").is_file() or not model_file.is_file():
         raise UserError(f"{paths.shown(project)} or {paths.shown(model_file)} is missing; "
                         f"run `make convert MODEL={name}` first (make bench does)")
-    x = dataset.model_inputs(cfg, dataset.load(cfg, "test"), True)[:n]
+    x = dataset.model_inputs(cfg, dataset.load(cfg, "test"), True)[:n or None]
     return project, model_io.load(model_file), x
 
 
