@@ -6,12 +6,13 @@ Layer: hls (reads hls/project.py; imports nothing above hls).
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
 from hls.emulate.layers import EMULATORS, Fixed, conv_act_pool, conv_pools, pooled_activation, pools_first
@@ -64,6 +65,12 @@ def batch_size(project: Project) -> int:
     return int(np.clip(BATCH_VALUES // max(most, 1), 8, BATCH_MAX))
 
 
+@functools.lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    """The process's thread pools, found once (a scan of the loaded libraries: milliseconds with TensorFlow)."""
+    return ThreadpoolController()
+
+
 def default_workers() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -86,7 +93,7 @@ def emulate(project: Project, x: np.ndarray, batch: int | None = None, workers: 
         parts = [_emulate_batch(project, flat[i:i + batch]) for i in starts]
     else:
         # BLAS threads of their own in each worker would only compete with the other workers
-        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        with _blas().limit(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
             parts = list(pool.map(lambda i: _emulate_batch(project, flat[i:i + batch]), starts))
     return np.concatenate(parts) if parts else _emulate_batch(project, flat)
 

@@ -183,7 +183,7 @@ def from_float(x: np.ndarray, t) -> np.ndarray:
     if out is np.int64 or (out is np.float64 and floor.dtype == np.float32 and top >= 2.0 ** 24):
         floor = floor.astype(np.float64) if out is np.float64 else floor.astype(np.int64)
     t_lo, t_hi = _range(t)
-    if t_lo <= np.floor(lo) and np.floor(hi) + 1 <= t_hi:  # rounded values stay in range: no overflow
+    if t_lo <= np.floor(lo) and np.floor(hi) + (t.rounding != "TRN") <= t_hi:  # rounded values in range
         return floor.astype(out, copy=False)
     return _overflow(floor, t).astype(out, copy=False)
 

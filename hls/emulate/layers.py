@@ -281,9 +281,9 @@ def conv_act_pool(conv_layer, act, pool, x: Fixed) -> Fixed:
         for kw in range(fw):
             cols[kh, kw] = img[:, kh:kh + sh * (uh - 1) + 1:sh, kw:kw + sw * (uw - 1) + 1:sw]
     out = _kernel(conv_layer, cols.reshape(fh * fw, -1), x.frac, x.bits, fh * fw, n_filt, columns=True)
-    a = out.q.reshape(n_filt, n, uh, uw)
-    rows = functools.reduce(np.maximum, [a[:, :, dy::ph] for dy in range(ph)])
-    m = functools.reduce(np.maximum, [rows[:, :, :, dx::pw] for dx in range(pw)])
+    flat = out.q.reshape(-1)  # (filter, sample, row, column): a window's columns are neighbours
+    cols_max = functools.reduce(np.maximum, [flat[dx::pw] for dx in range(pw)]).reshape(-1, ph, uw // pw)
+    m = functools.reduce(np.maximum, [cols_max[:, dy] for dy in range(ph)]).reshape(n_filt, n, uh // ph, uw // pw)
     y = EMULATORS[act.function](act, [Fixed(m, out.frac, out.bits)])
     pooled = _max_pool_out(pool, y.q, y.frac)
     return Fixed(np.ascontiguousarray(pooled.q.transpose(1, 2, 3, 0)).reshape(n, -1), pooled.frac, pooled.bits)
