@@ -211,7 +211,8 @@ class FwLayer:
     def kernel(self, n_in: int, n_out: int):
         """(weights (n_in, n_out), bias (n_out,) or None) as written, in the order the dense kernel
         indexes them: hls4ml writes the Resource strategy's weights transposed, (n_out, n_in)
-        (ApplyResourceStrategy: Dense, Conv1D/2D and their pointwise parts). KeyError if absent."""
+        (ApplyResourceStrategy: Dense, Conv1D/2D and their pointwise parts; a depthwise kernel, one
+        filter per channel, keeps its (window, channel) order). KeyError if absent."""
         w_name = next((k for k in self.weights if k.startswith("w")), None)
         b_name = next((k for k in self.weights if k.startswith("b")), None)
         if w_name is None:
@@ -219,7 +220,8 @@ class FwLayer:
         w = np.asarray(self.weights[w_name])
         if w.size != n_in * n_out:
             raise KeyError(f"{self.name}: {w.size} weights for {n_in} x {n_out}")
-        w = w.reshape(n_out, n_in).T if self.strategy == "resource" else w.reshape(n_in, n_out)
+        transposed = self.strategy == "resource" and not self.function.startswith("depthwise")
+        w = w.reshape(n_out, n_in).T if transposed else w.reshape(n_in, n_out)
         return w, (np.asarray(self.weights[b_name]) if b_name else None)
 
 

@@ -6,7 +6,7 @@ stage, `l1cnn verify`, the sweep)."""
 import numpy as np
 import pytest
 
-from hls.emulate.fixed import BadInput, NotEmulated, from_float, quantize
+from hls.emulate.fixed import BadInput, NotEmulated, carrier, from_float, quantize
 from hls.project import parse_type
 
 
@@ -42,10 +42,10 @@ def test_overflow_modes_signed(mode, expect):
 def test_overflow_unsigned_and_wide_inputs():
     assert quantize(np.array([17, -1, 15]), 0, parse_type("ap_ufixed<4,4>")).tolist() == [1, 15, 15]
     assert quantize(np.array([17, -1, 15]), 0, parse_type("ap_ufixed<4,4,AP_TRN,AP_SAT>")).tolist() == [15, 0, 15]
-    # fractional bits added exactly; a type of 63 bits is refused, never computed approximately
+    # fractional bits added exactly; beyond 62 bits in Python integers, never approximately
     assert quantize(np.array([3]), 0, parse_type("ap_fixed<16,6>")).tolist() == [3 << 10]
-    with pytest.raises(NotEmulated, match="wider than"):
-        quantize(np.array([1]), 0, parse_type("ap_fixed<63,7>"))
+    assert quantize(np.array([3]), 0, parse_type("ap_fixed<80,7>")).tolist() == [3 << 73]
+    assert quantize(np.array([(1 << 75) + 1], dtype=object), 0, parse_type("ap_fixed<70,70>")).tolist() == [1]
 
 
 @pytest.mark.unit
@@ -70,10 +70,12 @@ def test_every_carrier_gives_the_same_integers(saturation):
     rng = np.random.default_rng(3)
     q = np.concatenate([rng.integers(-(1 << 23), 1 << 23, 4000), [0, 1, -1, (1 << 23) - 1, -(1 << 23)]])
     for mode in MODES:
-        for text, frac in (("ap_fixed<8,3>", 9), ("ap_fixed<12,4>", 3), ("ap_ufixed<6,2>", 12), ("ap_fixed<30,10>", 4)):
+        for text, frac in (("ap_fixed<8,3>", 9), ("ap_fixed<12,4>", 3), ("ap_ufixed<6,2>", 12), ("ap_fixed<30,10>", 4),
+                           ("ap_fixed<70,20>", 5)):
             t = parse_type(f"{text[:-1]},AP_{mode},AP_{saturation}>")
             ref = quantize(q.astype(np.int64), frac, t)
-            assert ref.dtype == (np.float32 if t.width <= 24 else np.float64)  # the type's carrier
+            assert ref.dtype == carrier(t.width)  # the type's carrier
+            assert np.array_equal(ref, quantize(q.astype(object), frac, t))  # Python integers
             for dtype in (np.float32, np.float64):
                 got = quantize(q.astype(dtype), frac, t)
                 assert np.array_equal(got, ref), (mode, text, dtype)
@@ -81,20 +83,19 @@ def test_every_carrier_gives_the_same_integers(saturation):
 
 @pytest.mark.unit
 def test_carrier_boundaries_and_exact_matrix_products():
-    from hls.emulate.fixed import carrier
+    from hls.emulate.fixed import as_carrier
     from hls.emulate.layers import matmul
 
-    assert [carrier(b) for b in (1, 24, 25, 53, 54, 62)] == [np.float32, np.float32, np.float64, np.float64,
-                                                              np.int64, np.int64]
-    with pytest.raises(NotEmulated, match="exceed"):
-        carrier(63)
+    assert [carrier(b) for b in (1, 24, 25, 53, 54, 62, 63)] == [np.float32, np.float32, np.float64, np.float64,
+                                                                  np.int64, np.int64, object]
     rng = np.random.default_rng(5)
-    for bits in (24, 25, 53, 54):  # partial sums reach 2**bits: float32 would round at 25 bits
-        x = rng.integers(0, 1 << (bits // 2), (64, 40)) | 1
-        w = rng.integers(-(1 << (bits - bits // 2 - 6)), 1 << (bits - bits // 2 - 6), (40, 8))
+    for bits in (24, 25, 53, 54, 70):  # partial sums reach 2**bits: float32 would round at 25 bits
+        x = rng.integers(0, 1 << min(bits // 2, 62), (64, 40)).astype(object) * (1 << max(bits // 2 - 62, 0)) | 1
+        w = rng.integers(-(1 << (bits - bits // 2 - 6)), 1 << (bits - bits // 2 - 6), (40, 8)).astype(object)
         reach = (int(np.abs(w).sum(axis=0).max()) << (bits // 2)).bit_length()
-        exact = x.astype(object) @ w.astype(object)
-        assert np.array_equal(matmul(x, w, reach).astype(np.int64), exact.astype(np.int64)), bits
+        exact = x @ w  # Python integers
+        x, w = (x, w) if bits > 62 else (x.astype(np.int64), w.astype(np.int64))
+        assert np.array_equal(as_carrier(matmul(x, w, reach), object), exact), bits
 
 
 @pytest.mark.integration
@@ -211,3 +212,29 @@ def test_fused_conv_relu_pool_blocks_equal_the_c_simulation(tmp_path):
     y = emulate(project, xs, batch=64, workers=2)
     assert np.array_equal(y, _layer_by_layer(project, xs))
     assert np.array_equal(y.astype(np.float32).astype(np.float64), CSim(tmp_path / "prj").predict(xs))
+
+
+@pytest.mark.integration
+def test_wide_depthwise_resource_stream_equals_the_c_simulation(tmp_path):
+    """The sweep's model 10 under io_stream + Resource: separable convolutions whose float32 weights
+    need accumulators of 59-63 bits (Python integers in the emulator), and depthwise kernels, whose
+    weights hls4ml's Resource strategy leaves in (window, channel) order, unlike the dense kernels it
+    transposes. Every sample identical to the C simulation (a transposed depthwise read differs on all)."""
+    from hls.convert import write_project
+    from hls.csim import CSim
+    from hls.emulate import emulate
+    from hls.prepare import prepare
+    from hls.project import read_project
+    from hls.settings import DEFAULTS
+    from l1cnn.commands.sweep import convertible
+    from models.random_cnn import draw
+
+    d = draw(10, accept=convertible)
+    x = d.input_format.quantize(d.inputs[:60]).astype(np.float32) if d.input_format else d.inputs[:60]
+    hls = DEFAULTS.with_(io_type="io_stream", strategy="Resource", reuse_factor=1)
+    write_project(prepare(d.model, input_format=d.input_format), hls, tmp_path / "prj", stamp="0badcafe")
+    project = read_project(tmp_path / "prj")
+    assert any(layer.function.startswith("depthwise") and layer.strategy == "resource" for layer in project.layers)
+    assert max(int(layer.typed("accum_t").width) for layer in project.layers if layer.typed("accum_t")) > 62
+    y = emulate(project, x)
+    assert np.array_equal(y.astype(np.float32).astype(np.float64), CSim(tmp_path / "prj").predict(x))

@@ -7,10 +7,11 @@ AP_RND_CONV half to even, ...), the overflow mode what happens outside the W bit
 around in two's complement, AP_SAT clamps, ...). Sums and products of fixed-point values are exact
 integer sums and products with the fractional bits added; only assignments quantize.
 
-The integers are carried in the narrowest array type that holds them exactly (`carrier`): float32 up
-to 24 bits, float64 up to 53, int64 up to MAX_BITS. Floating point is exact on integers in range, and
-scaling by a power of two, floor, comparisons and clipping are exact at any magnitude, so float arrays
-give the same integers as int64 ones at the speed of vectorized float arithmetic and BLAS.
+The integers are carried in the narrowest array type that holds them exactly (`carrier`): float32 up to
+24 bits, float64 up to 53, int64 up to MAX_BITS, Python integers (numpy object arrays, slow) beyond.
+Floating point is exact on integers in range, and scaling by a power of two, floor, comparisons and
+clipping are exact at any magnitude, so float arrays give the same integers as int64 ones at the speed
+of vectorized float arithmetic and BLAS.
 """
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ import numpy as np
 
 from common.errors import L1CNNError
 
-__all__ = ["BadInput", "NotEmulated", "carrier", "frac_bits", "holds", "quantize", "shift_left", "shift_right", "from_float", "to_float", "MAX_BITS"]
+__all__ = ["BadInput", "NotEmulated", "as_carrier", "carrier", "frac_bits", "holds", "quantize", "shift_left",
+           "shift_right", "from_float", "to_float", "MAX_BITS"]
 
 MAX_BITS = 62  # int64 headroom for exact sums of products
-_EXACT = ((np.float32, 24), (np.float64, 53), (np.int64, MAX_BITS))  # significand bits of each carrier
+_EXACT = ((np.float32, 24), (np.float64, 53), (np.int64, MAX_BITS), (object, None))  # bits each holds exactly
+_PYTHON_INT = np.frompyfunc(int, 1, 1)  # an integer-valued float array to Python integers, exactly
 
 
 class NotEmulated(L1CNNError, ValueError):
@@ -38,16 +41,20 @@ def frac_bits(t) -> int:
 
 def carrier(bits: int):
     """The array type holding every integer of magnitude below 2**bits exactly."""
-    for dtype, exact in _EXACT:
-        if bits <= exact:
-            return dtype
-    raise NotEmulated(f"values of {bits} bits exceed the exact int64 range")
+    return next(dtype for dtype, exact in _EXACT if exact is None or bits <= exact)
 
 
 def wider(*dtypes):
-    """The carrier among `dtypes` that holds all of them (float32 < float64 < int64)."""
-    order = [d for d, _ in _EXACT]
-    return order[max(order.index(np.dtype(d).type) for d in dtypes)]
+    """The carrier among `dtypes` that holds all of them (float32 < float64 < int64 < object)."""
+    order = [np.dtype(d) for d, _ in _EXACT]
+    return _EXACT[max(order.index(np.dtype(d)) for d in dtypes)][0]
+
+
+def as_carrier(q: np.ndarray, dtype) -> np.ndarray:
+    """Integers q in the carrier `dtype` (floats become Python integers, not Python floats)."""
+    if np.dtype(dtype) == np.dtype(object) and q.dtype.kind == "f":
+        return _PYTHON_INT(q).astype(object)
+    return q.astype(dtype, copy=False)
 
 
 def _is_float(q) -> bool:
@@ -100,7 +107,7 @@ def shift_right(q: np.ndarray, s: int, rounding: str) -> np.ndarray:
     if rounding == "TRN":
         return floor
     rem = q - (floor << s)  # 0 <= rem < 2**s
-    half = np.int64(1) << (s - 1)
+    half = 1 << (s - 1)
     return _round(floor, np.sign(rem - half), rem != 0, q < 0, rounding)
 
 
@@ -145,17 +152,15 @@ def quantize(q: np.ndarray, frac: int, t, source=None) -> np.ndarray:
     """Assign values q * 2**-frac (integers in any carrier) to type t: its quantization, then its
     overflow mode; the result in t's carrier. `source`: the type the values already have (frac its
     fractional bits), when known: an assignment that cannot change them costs no checks."""
-    w = int(t.width)
-    if w > MAX_BITS:
-        raise NotEmulated(f"{t.text or t}: wider than {MAX_BITS} bits")
+    w, s = int(t.width), frac - frac_bits(t)
     q = np.asarray(q)
-    if q.dtype.kind not in "fi":
+    if q.dtype.kind not in "fiO":
         q = q.astype(np.int64)
     out = carrier(w)
-    q = q.astype(wider(q.dtype, out), copy=False)
+    q = as_carrier(q, wider(q.dtype, out, object if abs(s) >= MAX_BITS else np.float32))
     if source is not None and holds(t, source):
         return shift_left(q, frac_bits(t) - frac).astype(out, copy=False)
-    return _overflow(shift_right(q, frac - frac_bits(t), t.rounding), t).astype(out, copy=False)
+    return _overflow(shift_right(q, s, t.rounding), t).astype(out, copy=False)
 
 
 def from_float(x: np.ndarray, t) -> np.ndarray:
@@ -180,8 +185,10 @@ def from_float(x: np.ndarray, t) -> np.ndarray:
         rest = scaled - floor  # the dropped part, in [0, 1): exact
         floor = _round(floor, np.sign(rest - 0.5), rest != 0, x < 0, t.rounding)
     out = carrier(int(t.width))
-    if out is np.int64 or (out is np.float64 and floor.dtype == np.float32 and top >= 2.0 ** 24):
-        floor = floor.astype(np.float64) if out is np.float64 else floor.astype(np.int64)
+    if out is np.int64 or out is object:
+        floor = floor.astype(np.int64).astype(out)  # below 2**MAX_BITS: checked above
+    elif out is np.float64 and floor.dtype == np.float32 and top >= 2.0 ** 24:
+        floor = floor.astype(np.float64)
     t_lo, t_hi = _range(t)
     if t_lo <= np.floor(lo) and np.floor(hi) + (t.rounding != "TRN") <= t_hi:  # rounded values in range
         return floor.astype(out, copy=False)

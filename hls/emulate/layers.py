@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from hls.emulate.fixed import (FLOAT_ROUNDING, NotEmulated, carrier, frac_bits, from_float, holds, quantize,
+from hls.emulate.fixed import (FLOAT_ROUNDING, NotEmulated, as_carrier, carrier, frac_bits, from_float, holds, quantize,
                                shift_left, shift_right, wider)
 
 
@@ -75,7 +75,7 @@ def _read_weights(layer, n_in, n_out) -> Weights:
         raise NotEmulated(str(e)) from None
     bq = _ints(b, bt) if b is not None and bt is not None else None
     wq = _ints(w, wt)
-    wi = np.abs(wq.astype(np.int64))
+    wi = np.abs(wq if wq.dtype == object else wq.astype(np.int64))
     return Weights(wq, frac_bits(wt), bq, frac_bits(bt) if bt is not None else 0,
                    _bits(wi.max(initial=0)), int(wi.sum(axis=0).max(initial=0)))
 
@@ -109,20 +109,20 @@ def _kernel(layer, x: np.ndarray, x_frac: int, x_bits: int, n_in: int, n_out: in
         shift = acc_f - p_frac
         dt = carrier(max(reach + shift, acc_w) + 1)
         if columns:
-            acc = shift_left(matmul(k.w.T, x, reach).astype(dt, copy=False), shift)
-            acc += bias.astype(dt)[:, None]  # in place along long rows
+            acc = shift_left(as_carrier(matmul(k.w.T, x, reach), dt), shift)
+            acc += as_carrier(bias, dt)[:, None]  # in place along long rows
         else:
-            acc = shift_left(matmul(x, k.w, reach).astype(dt, copy=False), shift)
-            add_per_column(acc, bias.astype(dt))
+            acc = shift_left(as_carrier(matmul(x, k.w, reach), dt), shift)
+            add_per_column(acc, as_carrier(bias, dt))
     elif not _saturating(acc_t):  # rounded products, then a wrap-around (associative) sum
         acc = _rounded_sum(x, k.w, x_bits + k.max_bits, p_frac - acc_f, acc_t, bias)
     else:  # product by product, in the template's order
         dt, pdt = carrier(acc_w + 1), carrier(x_bits + k.max_bits)
         acc = np.broadcast_to(bias, (len(x), n_out))
-        xp, wp = x.astype(pdt, copy=False), k.w.astype(pdt)
+        xp, wp = as_carrier(x, pdt), as_carrier(k.w, pdt)
         for i in range(n_in):
             m = quantize(xp[:, i:i + 1] * wp[i][None, :], p_frac, acc_t)
-            acc = quantize(acc.astype(dt) + m.astype(dt), acc_f, acc_t)
+            acc = quantize(as_carrier(acc, dt) + as_carrier(m, dt), acc_f, acc_t)
     out_t = layer.output_type
     return Fixed(quantize(quantize(acc, acc_f, acc_t), acc_f, out_t, source=acc_t), frac_bits(out_t), int(out_t.width))
 
@@ -141,12 +141,12 @@ def _rounded_sum(x, w, p_bits, s, acc_t, bias):
     n_in, n_out = w.shape
     pdt = carrier(p_bits)
     dt = wider(carrier(max(p_bits - s + 1 + _bits(n_in), int(acc_t.width)) + 1), pdt)
-    acc = np.array(np.broadcast_to(bias.astype(dt), (len(x), n_out)))
-    columns = np.ascontiguousarray(x.T, dtype=pdt)  # x_i for every row, contiguous
-    rnd = FLOAT_ROUNDING.get(acc_t.rounding) if pdt is not np.int64 else None
+    acc = np.array(np.broadcast_to(as_carrier(bias, dt), (len(x), n_out)))
+    columns = as_carrier(np.ascontiguousarray(x.T), pdt)  # x_i for every row, contiguous
+    rnd = FLOAT_ROUNDING.get(acc_t.rounding) if np.dtype(pdt).kind == "f" else None
     if rnd is None:
         for i in range(n_in):
-            acc += shift_right(columns[i][:, None] * w[i].astype(pdt), s, acc_t.rounding).astype(dt, copy=False)
+            acc += as_carrier(shift_right(columns[i][:, None] * as_carrier(w[i], pdt), s, acc_t.rounding), dt)
         return acc
     scaled = w.astype(pdt) * pdt(2.0 ** -s)  # x * (w / 2**s): exact, the product's bits below the point
     buf = np.empty((len(x), n_out), pdt)
@@ -161,7 +161,7 @@ def matmul(x: np.ndarray, w: np.ndarray, bits: int) -> np.ndarray:
     """x @ w of integer arrays whose every partial sum is below 2**bits in magnitude, exactly: in
     float32 (BLAS) up to 24 bits, float64 up to 53, numpy's int64 product beyond."""
     dt = carrier(bits)
-    return x.astype(dt, copy=False) @ w.astype(dt, copy=False)
+    return as_carrier(x, dt) @ as_carrier(w, dt)
 
 
 def _saturating(t) -> bool:
@@ -299,10 +299,10 @@ def depthwise(layer, x: Fixed) -> Fixed:
     acc_t = layer.typed("accum_t") or layer.output_type
     acc_f, p_frac = frac_bits(acc_t), x.frac + kw.w_frac
     pdt, dt = carrier(x.bits + kw.max_bits), carrier(int(acc_t.width) + 1)
-    mult = quantize(cols.reshape(n, px, k, ch).astype(pdt) * kw.w.astype(pdt)[None, None], p_frac, acc_t)
+    mult = quantize(as_carrier(cols.reshape(n, px, k, ch), pdt) * as_carrier(kw.w, pdt)[None, None], p_frac, acc_t)
     acc = np.broadcast_to(quantize(kw.b if kw.b is not None else np.zeros(ch, np.int64), kw.b_frac, acc_t), (n, px, ch))
     for i in range(k):
-        acc = quantize(acc.astype(dt) + mult[:, :, i, :].astype(dt), acc_f, acc_t)
+        acc = quantize(as_carrier(acc, dt) + as_carrier(mult[:, :, i, :], dt), acc_f, acc_t)
     return typed(acc.reshape(n, px * ch), acc_f, layer.output_type)
 
 
@@ -341,7 +341,7 @@ def normalize(layer, inputs):
     idx = np.arange(n) % n_filt if n_filt > 0 else np.arange(n)
     f = max(p_frac, b_frac)
     dt = carrier(max(x.bits + int(st.width) + f - p_frac, (int(bt.width) if has_bias else 0) + f - b_frac) + 1)
-    v = shift_left(x.q.astype(dt) * scale[idx].astype(dt), f - p_frac) + shift_left(bias[idx].astype(dt), f - b_frac)
+    v = shift_left(as_carrier(x.q, dt) * as_carrier(scale[idx], dt), f - p_frac) + shift_left(as_carrier(bias[idx], dt), f - b_frac)
     return typed(v, f, layer.output_type)
 
 
@@ -369,9 +369,9 @@ def _average(terms, frac, acc_t, layer) -> Fixed:
     acc_f, dt = frac_bits(acc_t), carrier(int(acc_t.width) + 1)
     y = np.zeros(terms[0].shape, dt)
     for term in terms:
-        y = quantize(y + quantize(term, frac, acc_t).astype(dt), acc_f, acc_t).astype(dt)
-    y = y.astype(np.int64)
-    q = np.sign(y) * (np.abs(y) // np.int64(len(terms)))
+        y = as_carrier(quantize(y + as_carrier(quantize(term, frac, acc_t), dt), acc_f, acc_t), dt)
+    y = as_carrier(y, wider(y.dtype, np.int64))
+    q = np.sign(y) * (np.abs(y) // len(terms))
     return typed(quantize(q, acc_f, acc_t), acc_f, layer.output_type)
 
 
@@ -387,7 +387,7 @@ def merge(layer, inputs):
     qa, qb = (np.resize(v.q, (len(v.q), n)) if v.q.shape[1] != n else v.q for v in (a, b))
     f = max(a.frac, b.frac)
     dt = carrier(max(a.bits + f - a.frac, b.bits + f - b.frac) + 1)
-    xa, xb = shift_left(qa.astype(dt), f - a.frac), shift_left(qb.astype(dt), f - b.frac)
+    xa, xb = shift_left(as_carrier(qa, dt), f - a.frac), shift_left(as_carrier(qb, dt), f - b.frac)
     if fn == "add":
         return typed(xa + xb, f, t)
     if fn == "subtract":
@@ -396,7 +396,7 @@ def merge(layer, inputs):
         return typed(xa + xb, f + 1, t)
     if fn == "multiply":
         pdt = carrier(a.bits + b.bits)
-        return typed(qa.astype(pdt) * qb.astype(pdt), a.frac + b.frac, t)
+        return typed(as_carrier(qa, pdt) * as_carrier(qb, pdt), a.frac + b.frac, t)
     if fn in ("maximum", "minimum"):
         pick = (xa > xb) if fn == "maximum" else (xa < xb)
         return Fixed(np.where(pick, quantize(qa, a.frac, t), quantize(qb, b.frac, t)), frac_bits(t), int(t.width))

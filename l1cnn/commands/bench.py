@@ -8,11 +8,12 @@ over batches) and Keras `predict` of the same model (at batch size KERAS_BATCH a
 Compile: hls4ml's compile (it rebuilds on every call), l1cnn's first build of a project and its reuse.
 
 Each throughput is the median of --repeats timed runs after one untimed warm-up, with the slowest and
-fastest run as the spread (a run of a fast engine repeats its call for MIN_RUN_S and takes the mean); the runs go round-robin (every engine once per round), so that the machine's
-load, which drifts on shared machines, weighs on all engines alike. Every engine's outputs on the bench inputs are compared: the C simulations
-and the emulator must be identical sample for sample, or the bench fails. Set-up outside the timed runs:
-reading the project (emulator) and finding its library (C simulation); spawning the C simulation's
-processes is inside them. Results: reports/bench.json and reports/bench.md.
+fastest run as the spread (a run of a fast engine repeats its call for MIN_RUN_S and takes the mean);
+the runs go round-robin (every engine once per round), so that the machine's load, which drifts on
+shared machines, weighs on all engines alike. Every engine's outputs on the bench inputs are compared:
+the C simulations and the emulator must be identical sample for sample, or the bench fails. Set-up
+outside the timed runs: reading the project (emulator) and finding its library (C simulation); spawning
+the C simulation's processes is inside them. Results: reports/bench.json and reports/bench.md.
 """
 from __future__ import annotations
 
