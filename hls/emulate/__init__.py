@@ -7,13 +7,13 @@ Layer: hls (reads hls/project.py; imports nothing above hls).
 from __future__ import annotations
 
 import functools
-import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from hls.csim import default_jobs
 from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
 from hls.emulate.layers import EMULATORS, Fixed, conv_act_pool, conv_pools, pooled_activation, pools_first
 from hls.project import Project, read_project
@@ -57,7 +57,8 @@ def batch_size(project: Project) -> int:
     """Samples per batch for this project (BATCH_VALUES / the most values any layer holds per sample)."""
     def values(layer):
         c = layer.config
-        window = int(c.get("filt_height") or c.get("pool_height") or 1) * int(c.get("filt_width") or c.get("pool_width") or 1)
+        window = (int(c.get("filt_height") or c.get("pool_height") or 1)
+                  * int(c.get("filt_width") or c.get("pool_width") or 1))
         pixels = int(c.get("out_height") or 1) * int(c.get("out_width") or 1)
         return max(pixels * window * int(c.get("n_chan") or c.get("n_filt") or 1), int(c.get("n_in") or 1),
                    int(c.get("n_out") or 1) * int(c.get("n_filt") or 1))
@@ -71,16 +72,11 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def default_workers() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def emulate(project: Project, x: np.ndarray, batch: int | None = None, workers: int | None = None) -> np.ndarray:
     """(N, outputs) float64 outputs of the firmware for inputs x (N, ...): the input conversion, every
     layer, the output values exactly as the C simulation returns them; `batch` samples at a time
-    (default: batch_size), in `workers` threads (default: one per core; numpy releases the GIL in its array operations). Each
-    batch is independent and exact, so the result does not depend on `batch` or `workers`."""
+    (default: batch_size), in `workers` threads (default: one per core; numpy releases the GIL in its
+    array operations). Each batch is independent and exact: the result does not depend on either."""
     missing = unsupported(project)
     if missing:
         raise NotEmulated("not emulated: " + ", ".join(missing))
@@ -88,7 +84,7 @@ def emulate(project: Project, x: np.ndarray, batch: int | None = None, workers: 
     flat = x.reshape(len(x), -1)
     batch = batch or batch_size(project)
     starts = range(0, len(x), batch)
-    workers = min(workers or default_workers(), len(starts))
+    workers = min(workers or default_jobs(), len(starts))
     if workers <= 1:
         parts = [_emulate_batch(project, flat[i:i + batch]) for i in starts]
     else:
