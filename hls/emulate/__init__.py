@@ -15,7 +15,8 @@ from threadpoolctl import ThreadpoolController
 
 from hls.csim import default_jobs
 from hls.emulate.fixed import NotEmulated, frac_bits, from_float, to_float
-from hls.emulate.layers import EMULATORS, Fixed, conv_act_pool, conv_pools, pooled_activation, pools_first
+from hls.emulate.layers import (EMULATORS, Fixed, conv_act_pool, conv_pools, memo, pooled_activation,
+                                pools_first)
 from hls.project import Project, read_project
 
 __all__ = ["NotEmulated", "emulate", "emulate_project", "input_size", "source_digest", "unsupported"]
@@ -99,9 +100,10 @@ def _schedule(project: Project) -> list:
     (block None), but a convolution, activation and max pooling, each read only by the next, run as one
     block (layers.conv_act_pool), and an activation read only by a max pooling runs after it, on fewer
     values (layers.pooled_activation). Kept on the project: computed once."""
-    cache = vars(project)
-    if "_emulation_schedule" in cache:
-        return cache["_emulation_schedule"]
+    return memo(project, "schedule", lambda: _plan(project))
+
+
+def _plan(project: Project) -> list:
     readers = Counter(name for layer in project.layers for name in layer.inputs)
 
     def feeds(a, b) -> bool:  # a's output is read by b alone
@@ -117,7 +119,6 @@ def _schedule(project: Project) -> list:
         else:
             steps.append((None, run[:1]))
         i += len(steps[-1][1])
-    cache["_emulation_schedule"] = steps
     return steps
 
 

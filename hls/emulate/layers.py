@@ -40,10 +40,10 @@ def _ints(values, t) -> np.ndarray:
     return from_float(np.asarray(values, np.float64), t)
 
 
-def _memo(layer, key, make):
-    """Per-layer constants (weights as integers, their bounds), computed once per layer object: the
-    emulator reads a project's layers, never changes them."""
-    cache = vars(layer).setdefault("_emulation", {})
+def memo(owner, key, make):
+    """Constants derived from a layer or project (weights as integers, their bounds, the schedule),
+    computed once per object: the emulator reads a project and its layers, never changes them."""
+    cache = vars(owner).setdefault("_emulation", {})
     if key not in cache:
         cache[key] = make()
     return cache[key]
@@ -62,7 +62,7 @@ class Weights:
 
 
 def _weights(layer, n_in, n_out) -> Weights:
-    return _memo(layer, ("weights", n_in, n_out), lambda: _read_weights(layer, n_in, n_out))
+    return memo(layer, ("weights", n_in, n_out), lambda: _read_weights(layer, n_in, n_out))
 
 
 def _read_weights(layer, n_in, n_out) -> Weights:
@@ -102,7 +102,7 @@ def _kernel(layer, x: np.ndarray, x_frac: int, x_bits: int, n_in: int, n_out: in
     if columns and not _exact_sum(acc_t, p_frac, acc_f):  # the per-product paths work on rows
         out = _kernel(layer, x.T, x_frac, x_bits, n_in, n_out)
         return Fixed(np.ascontiguousarray(out.q.T), out.frac, out.bits)
-    bias = _memo(layer, ("bias", acc_t), lambda: quantize(k.b if k.b is not None else np.zeros(n_out, np.int64),
+    bias = memo(layer, ("bias", acc_t), lambda: quantize(k.b if k.b is not None else np.zeros(n_out, np.int64),
                                                           k.b_frac, acc_t))
     if _exact_sum(acc_t, p_frac, acc_f):  # wrap-around sums are associative: one matrix product
         reach = _bits(k.reach << x_bits)  # any partial sum's bound
@@ -269,13 +269,11 @@ def conv_act_pool(conv_layer, act, pool, x: Fixed) -> Fixed:
     (pools_first); only the convolution outputs the pooling reads are computed. Channels-last again
     at the end, as the firmware's arrays are."""
     c, pc = conv_layer.config, _pool_config(pool)
-    h, w, _, fh, fw, sh, sw, (pt, pb), (pl, pr), _, _ = _geometry(c)
+    _, _, _, fh, fw, sh, sw, _, _, _, _ = _geometry(c)
     ph, pw = int(pc.get("filt_height") or 1), int(pc.get("filt_width") or 1)
     uh, uw = int(pc.get("out_height") or 1) * ph, int(pc.get("out_width") or 1) * pw  # outputs pooled
     n, n_filt = len(x.q), int(c.get("n_filt") or 1)
-    img = x.q.reshape(n, h, w)
-    if pt or pb or pl or pr:
-        img = np.pad(img, ((0, 0), (pt, pb), (pl, pr)))
+    img = _padded(c, x.q)[0][..., 0]
     cols = np.empty((fh, fw, n, uh, uw), x.q.dtype)
     for kh in range(fh):
         for kw in range(fw):
@@ -356,8 +354,12 @@ def global_pooling(layer, inputs):
     return _average([v[:, i] for i in range(v.shape[1])], x.frac, acc_t, layer)
 
 
+def _op_name(layer) -> str:
+    return str(layer.config.get("pool_op", "Max")).split("::")[-1].lower()
+
+
 def _op(layer) -> str:
-    op = str(layer.config.get("pool_op", "Max")).split("::")[-1].lower()
+    op = _op_name(layer)
     if op not in ("max", "average"):
         raise NotEmulated(f"{layer.name}: pooling operation {op} is not emulated")
     return op
@@ -470,7 +472,7 @@ def pools_first(act, pool) -> bool:
     non-decreasing; wrap-around overflow is not (unless nothing can overflow), nor is padding kept."""
     if act.function not in ("relu", "linear") or not pool.function.startswith("pooling") or _padded_pool(pool):
         return False
-    if str(pool.config.get("pool_op", "Max")).split("::")[-1].lower() != "max" or act.output_type is None:
+    if _op_name(pool) != "max" or act.output_type is None:
         return False
     t, s = act.output_type, act.input_type
     return t.saturation != "WRAP" or (s is not None and holds(t, s))
