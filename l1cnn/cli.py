@@ -118,6 +118,9 @@ def build_parser():
         sp.add_argument("--force", action="store_true", help="redo the stage even if its inputs are unchanged")
         if name in ("synth", "all"):
             sp.add_argument("--logic-synthesis", action="store_true", help="also run Vivado logic synthesis")
+        if name == "data":
+            sp.add_argument("--scheduler", metavar="ADDRESS",
+                            help="run the generator chunks as tasks of this Dask scheduler (same bytes as a local run)")
     sub.add_parser("list", help="list the shipped models")
     v = sub.add_parser("verify", help="check that any saved QKeras CNN converts to a bit-exact C simulation",
                        description="Convert MODEL_FILE with l1cnn's exact types, compile it, run the C simulation "
@@ -183,6 +186,19 @@ def build_parser():
     b.add_argument("--repeats", type=_positive_int, default=3, help="timed runs per engine (the median is reported)")
     b.add_argument("--jobs", type=_positive_int, default=None, help="C simulation processes (default: one per core)")
     b.add_argument("--out", default="reports", help="folder for bench.json and bench.md")
+    sc = sub.add_parser("scan", help="design-space scan: the most accurate CNN that fits the Level-1 budget (Dask)",
+                        description="Search the `scan:` space of a model config: each point is trained, pruned, "
+                                    "emulated bit-exactly on the whole test set and estimated, as a Dask task; "
+                                    "results are stored as they arrive (a rerun resumes). Writes "
+                                    "reports/<model>/scan/: scan.json, scan.md, Pareto plots, best.yaml.")
+    sc.add_argument("--model", required=True, metavar="NAME_OR_YAML", help="a model name or YAML path with a scan: section")
+    sc.add_argument("--workers", type=_positive_int, default=None,
+                    help="local Dask worker processes (default: one per core)")
+    sc.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask scheduler, e.g. tcp://host:8786")
+    sc.add_argument("--cluster", metavar="FILE", help="a YAML file with a cluster: section (Slurm, HTCondor, PBS "
+                                                      "through dask-jobqueue; see the README)")
+    sc.add_argument("--print-job-script", action="store_true", help="print the batch job script of --cluster and exit")
+    sc.add_argument("--out", help="folder for the results (default: reports/<model>/scan)")
     w = sub.add_parser("sweep", help="check the bit-exact property on many random QKeras CNNs (both io types)")
     w.add_argument("--n-models", type=_positive_int, default=50)
     w.add_argument("--first-seed", type=_positive_int, default=1)
@@ -221,6 +237,10 @@ def run(argv) -> int:
         from l1cnn.commands.bench import main as bench_main
 
         return bench_main(args)
+    if args.command == "scan":
+        from l1cnn.commands.scan import main as scan_main
+
+        return scan_main(args)
     if args.command == "sweep":
         from l1cnn.commands.sweep import main as sweep_main
 
@@ -236,6 +256,8 @@ def run(argv) -> int:
             kwargs = {"force": args.force}
             if stage == "synth":
                 kwargs["logic_synthesis"] = args.logic_synthesis
+            if stage == "data" and getattr(args, "scheduler", None):
+                kwargs["scheduler"] = args.scheduler
             _stage_fn(stage)(cfg, **kwargs)
     return 0
 

@@ -36,10 +36,11 @@ def image_shape(cfg) -> tuple:
     return tuple(GENERATORS[cfg.dataset.generator].images(cfg.dataset.as_dict())[cfg.input.image])
 
 
-def load(cfg, split: str) -> Split:
+def load(cfg, split: str, path=None) -> Split:
+    """One split of the config's data set (at `path`, default data_path(cfg)), checked to be its data."""
     if split not in SPLITS:
         raise ValueError(split)
-    path = data_path(cfg)
+    path = data_path(cfg) if path is None else path
     remake = f"delete it and run `make data MODEL={cfg.name}`"
     if not path.exists():
         cache.raise_missing(path, "data file", f"make data MODEL={cfg.name}")

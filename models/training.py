@@ -22,8 +22,9 @@ def compile_model(model, learning_rate: float) -> None:
 
 
 def fit(model, train, val, *, epochs, batch_size, learning_rate, patience, seed, checkpoint=None,
-        extra_callbacks=(), early_stopping=True):
-    """Train on (x, y) tuples; returns the Keras history dict."""
+        extra_callbacks=(), early_stopping=True, verbose=None):
+    """Train on (x, y) tuples; returns the Keras history dict. verbose: Keras' (default: a progress bar on
+    a terminal, one line per epoch otherwise)."""
     seed_everything(seed)
     compile_model(model, learning_rate)
     callbacks = list(extra_callbacks)
@@ -37,5 +38,5 @@ def fit(model, train, val, *, epochs, batch_size, learning_rate, patience, seed,
         callbacks.append(tf.keras.callbacks.ModelCheckpoint(str(checkpoint), monitor="val_loss",
                                                             save_best_only=True))
     history = model.fit(train[0], train[1], validation_data=val, epochs=epochs, batch_size=batch_size,
-                        shuffle=True, callbacks=callbacks, verbose=1 if sys.stderr.isatty() else 2)
+                        shuffle=True, callbacks=callbacks, verbose=(1 if sys.stderr.isatty() else 2) if verbose is None else verbose)
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}

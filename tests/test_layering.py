@@ -2,7 +2,7 @@
 back through others. Layers, bottom first (README, Layout):
 
     common/ -> physics/, quantize/ -> models/ -> hls/ -> l1cnn/
-    inside l1cnn/: the library modules -> stages/ -> commands/ -> cli.py
+    inside l1cnn/: the library modules -> stages/ -> scan/ (runs the stages' steps per point) -> commands/ -> cli.py
 
 Every import statement counts, also those inside functions (they run too).
 """
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
 
 PACKAGES = ("common", "physics", "quantize", "models", "hls", "l1cnn")
 RANK = {"common": 0, "physics": 1, "quantize": 1, "models": 2, "hls": 3,
-        "l1cnn": 4, "l1cnn.stages": 5, "l1cnn.commands": 6, "l1cnn.cli": 7}
+        "l1cnn": 4, "l1cnn.stages": 5, "l1cnn.scan": 6, "l1cnn.commands": 7, "l1cnn.cli": 8}
 
 
 def layer_of(module: str) -> str:

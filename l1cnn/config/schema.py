@@ -74,11 +74,34 @@ class ModelConfig:
     pruning: Pruning
     hls: HlsSettings
     budget: Budget
+    scan: object = None         # config.scan.Scan: the design space `l1cnn scan` searches (None: not given)
     source: str = ""            # the file it was read from
 
     def section(self, *names) -> dict:
         """Plain (JSON-able) copies of the named sections, for cache keys and reports."""
         return {n: plain(getattr(self, n)) for n in names}
+
+
+def _raw_layers(layers) -> list:
+    out = []
+    from models.builder import BLOCK_KINDS
+
+    for kind, args in layers:
+        if kind in BLOCK_KINDS:  # fields of layer lists (branches: a list of them); an absent one is ()
+            args = {f: ([_raw_layers(b) for b in v] if f == "branches" else _raw_layers(v))
+                    for f, v in args.items() if v != ()}
+        else:
+            args = {f: v for f, v in args.items() if v is not None}
+        out.append({kind: args})
+    return out
+
+
+def as_raw(cfg: ModelConfig) -> dict:
+    """The YAML form of a config, every default written out: validate(as_raw(cfg)) gives cfg back."""
+    return {"name": cfg.name, "description": cfg.description, "classes": list(cfg.classes),
+            "dataset": plain(cfg.dataset), "input": plain(cfg.input), "architecture": _raw_layers(cfg.architecture),
+            "quantization": plain(cfg.quantization), "training": plain(cfg.training),
+            "pruning": plain(cfg.pruning), "hls": plain(cfg.hls), "budget": plain(cfg.budget)}
 
 
 def plain(value):
@@ -94,4 +117,4 @@ def plain(value):
     return value
 
 
-__all__ = ["Dataset", "InputSpec", "Quantization", "Training", "Pruning", "Budget", "ModelConfig", "plain", "asdict"]
+__all__ = ["as_raw", "Dataset", "InputSpec", "Quantization", "Training", "Pruning", "Budget", "ModelConfig", "plain", "asdict"]

@@ -6,9 +6,12 @@ their defaults from hls.settings, the parts from hls.parts. Every error is one l
 file, the field and the fix.
 """
 
+from dataclasses import replace
+
 from common.checks import Checker, is_number
 from hls.parts import UnknownPart, lookup
 from hls.settings import BACKENDS, DEFAULTS, IO_TYPES, MAX_REUSE_FACTOR, STRATEGIES, HlsSettings
+from l1cnn.config.scan import scan_section
 from l1cnn.config.schema import Budget, Dataset, InputSpec, ModelConfig, Pruning, Quantization, Training
 from l1cnn.dataset import SPLITS
 from models.builder import BLOCK_KINDS, LAYER_KINDS, check_fixed, walk
@@ -16,7 +19,7 @@ from physics import GENERATORS, SEED_MAX, SEED_MIN
 
 NUMPY_SEED_MAX = 2 ** 32 - 1  # training seeds go to numpy (and TensorFlow), which take 0..2^32-1
 TOP_FIELDS = ("name", "description", "classes", "dataset", "input", "architecture", "quantization",
-              "training", "pruning", "hls", "budget")
+              "training", "pruning", "hls", "budget", "scan")
 DATASET_FIELDS = ("generator", "seed", "n_per_class", "chunk_size", "split")
 
 
@@ -177,5 +180,8 @@ def validate(raw: dict, source: str) -> ModelConfig:
     budget = Budget(c.number(b, "latency_ns", "budget", 0.0, lo_open=True),
                     c.number(b, "rate_mhz", "budget", 0.0, 1000.0, lo_open=True),
                     c.number(b, "resource_share", "budget", 0.0, 1.0, lo_open=True))
-    return ModelConfig(name, description, tuple(classes), dataset, inp, arch, quant, training, pruning, hls, budget,
-                       source)
+    cfg = ModelConfig(name, description, tuple(classes), dataset, inp, arch, quant, training, pruning, hls, budget,
+                      source=source)
+    if "scan" in raw:  # validated last: every value of the space is tried on the complete config
+        cfg = replace(cfg, scan=scan_section(c, raw["scan"], cfg, lambda derived: validate(derived, source)))
+    return cfg

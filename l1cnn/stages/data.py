@@ -5,8 +5,10 @@ c, k), so the file is the same bytes whatever the number of worker processes.
 The train/val/test split is drawn per class from the dataset seed.
 """
 
+import contextlib
 import json
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -67,7 +69,24 @@ def _append(f, arrays, chunk_size):
         d[-len(a):] = a
 
 
-def run(cfg, force=False, workers=None) -> str:
+def _local_results(jobs, workers):
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        yield from pool.map(_run_job, jobs)
+
+
+def _dask_results(jobs, client, ahead):
+    """The chunks' arrays in job order, at most `ahead` chunks in flight or waiting (memory stays bounded)."""
+    pending = deque()
+    for job in jobs:
+        pending.append(client.submit(_run_job, job, pure=False))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def run(cfg, force=False, workers=None, scheduler=None) -> str:
+    """`scheduler`: a Dask scheduler address; the chunks run as its tasks (the same bytes as a local run)."""
     ds = cfg.dataset.as_dict()
     key, out = data_key(cfg), data_path(cfg)
     if not force and cache.is_current(out, key):
@@ -76,11 +95,21 @@ def run(cfg, force=False, workers=None) -> str:
     jobs = list(_jobs(cfg))
     workers = workers or os.cpu_count() or 1
     n_total = ds["n_per_class"] * len(cfg.classes)
-    info("data", f"generating {n_total} examples ({ds['generator']} generator) in {len(jobs)} chunks on {workers} processes")
-    with atomic_path(out) as tmp, h5py.File(tmp, "w", track_order=True) as f:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool, \
-                tqdm(total=n_total, unit="ex", desc=f"data {cfg.name}") as bar:
-            for arrays in pool.map(_run_job, jobs):
+    where = f"the Dask scheduler at {scheduler}" if scheduler else f"{workers} processes"
+    info("data", f"generating {n_total} examples ({ds['generator']} generator) in {len(jobs)} chunks on {where}")
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            from l1cnn.cluster import client
+
+            dask = stack.enter_context(client(scheduler=scheduler, log=lambda m: info("data", m)))
+            ahead = 4 * max(1, len(dask.scheduler_info()["workers"]))
+            results = _dask_results(jobs, dask, ahead)
+        else:
+            results = _local_results(jobs, workers)
+        tmp = stack.enter_context(atomic_path(out))
+        f = stack.enter_context(h5py.File(tmp, "w", track_order=True))
+        with tqdm(total=n_total, unit="ex", desc=f"data {cfg.name}") as bar:
+            for arrays in results:
                 _append(f, arrays, ds["chunk_size"])
                 bar.update(len(arrays["label"]))
         split = assign_splits(f["label"][:], ds["split"], ds["seed"])

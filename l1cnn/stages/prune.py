@@ -41,20 +41,14 @@ def layer_sparsity(model) -> dict:
     return out
 
 
-def run(cfg, force=False) -> str:
-    key = prune_key(cfg)
-    name, p, t = cfg.name, cfg.pruning, cfg.training
-    out = paths.keras_model(name, "pruned")
-    if not force and cache.is_current(out, key):
-        info("prune", f"{name}: pruned model is up to date")
-        return key
+def prune_model(cfg, qat, train, val, verbose=None):
+    """The QKeras model pruned to cfg.pruning.target_sparsity, in memory: (pruned, history, sparsity)."""
     import tensorflow as tf
     import tensorflow_model_optimization as tfmot
 
-    from models import io, training
+    from models import training
 
-    qat = io.load(paths.keras_model(name, "qat"))
-    train, val = dataset.load(cfg, "train"), dataset.load(cfg, "val")
+    p, t = cfg.pruning, cfg.training
     x, xv = (dataset.model_inputs(cfg, s, True) for s in (train, val))
     steps = -(-len(x) // t.batch_size) * p.epochs
     # Ramp over the first 70% of the steps, then fine-tune at the target; prune at least 20 times
@@ -71,13 +65,27 @@ def run(cfg, force=False) -> str:
     training.seed_everything(t.seed)
     wrapped = tf.keras.models.clone_model(qat, clone_function=wrap)
     _copy_weights(qat, wrapped)
-    info("prune", f"{name}: pruning to {p.target_sparsity:.0%} over {p.epochs} epochs")
+    info("prune", f"{cfg.name}: pruning to {p.target_sparsity:.0%} over {p.epochs} epochs")
     history = training.fit(wrapped, (x, train.labels), (xv, val.labels), epochs=p.epochs,
                            batch_size=t.batch_size, learning_rate=p.learning_rate, patience=p.epochs,
-                           seed=t.seed, early_stopping=False,
+                           seed=t.seed, early_stopping=False, verbose=verbose,
                            extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
     pruned = tfmot.sparsity.keras.strip_pruning(wrapped)
-    sparsity = layer_sparsity(pruned)
+    return pruned, history, layer_sparsity(pruned)
+
+
+def run(cfg, force=False) -> str:
+    key = prune_key(cfg)
+    name, p = cfg.name, cfg.pruning
+    out = paths.keras_model(name, "pruned")
+    if not force and cache.is_current(out, key):
+        info("prune", f"{name}: pruned model is up to date")
+        return key
+    from models import io
+
+    qat = io.load(paths.keras_model(name, "qat"))
+    train, val = dataset.load(cfg, "train"), dataset.load(cfg, "val")
+    pruned, history, sparsity = prune_model(cfg, qat, train, val)
     io.save(pruned, out)
     write_json(paths.artifact_dir(name) / "prune.json", {"history": history, "sparsity": sparsity,
                                                           "target_sparsity": p.target_sparsity})

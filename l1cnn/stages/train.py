@@ -28,35 +28,43 @@ def _xy(cfg, split, quantized):
     return dataset.model_inputs(cfg, split, quantized), split.labels
 
 
-def run(cfg, force=False) -> str:
-    key = train_key(cfg)
-    name, t = cfg.name, cfg.training
-    outputs = [paths.keras_model(name, v) for v in ("float", "qat")]
-    if not force and all(cache.is_current(p, key) for p in outputs):
-        info("train", f"{name}: float and quantized models are up to date")
-        return key
-    from models import io, training
+def fit_models(cfg, train, val, checkpoint_dir=None, verbose=None):
+    """The float baseline, then the QKeras model initialised from its weights: (float, qat, histories).
+    In memory; `run` writes them (a design-space scan point keeps them in memory)."""
+    from models import training
 
-    train, val = dataset.load(cfg, "train"), dataset.load(cfg, "val")
-    info("train", f"{name}: {len(train)} training / {len(val)} validation examples")
+    t = cfg.training
     hp = dict(epochs=t.epochs, batch_size=t.batch_size, learning_rate=t.learning_rate,
-              patience=t.patience, seed=t.seed)
-    ckpt = paths.artifact_dir(name) / "checkpoints"
+              patience=t.patience, seed=t.seed, verbose=verbose)
+    ckpt = {v: None if checkpoint_dir is None else checkpoint_dir / f"{v}.h5" for v in ("float", "qat")}
     histories = {}
-
     training.seed_everything(t.seed)
     float_model = build(cfg, quantized=False)
-    info("train", f"{name}: float baseline, {float_model.count_params()} parameters, up to {t.epochs} epochs")
+    info("train", f"{cfg.name}: float baseline, {float_model.count_params()} parameters, up to {t.epochs} epochs")
     histories["float"] = training.fit(float_model, _xy(cfg, train, False), _xy(cfg, val, False),
-                                      checkpoint=ckpt / "float.h5", **hp)
+                                      checkpoint=ckpt["float"], **hp)
 
     training.seed_everything(t.seed)
     qat_model = build(cfg, quantized=True)
     qat_model.set_weights(float_model.get_weights())
-    info("train", f"{name}: quantization-aware QKeras model, initialised from the float weights")
+    info("train", f"{cfg.name}: quantization-aware QKeras model, initialised from the float weights")
     histories["qat"] = training.fit(qat_model, _xy(cfg, train, True), _xy(cfg, val, True),
-                                    checkpoint=ckpt / "qat.h5", **hp)
+                                    checkpoint=ckpt["qat"], **hp)
+    return float_model, qat_model, histories
 
+
+def run(cfg, force=False) -> str:
+    key = train_key(cfg)
+    name = cfg.name
+    outputs = [paths.keras_model(name, v) for v in ("float", "qat")]
+    if not force and all(cache.is_current(p, key) for p in outputs):
+        info("train", f"{name}: float and quantized models are up to date")
+        return key
+    from models import io
+
+    train, val = dataset.load(cfg, "train"), dataset.load(cfg, "val")
+    info("train", f"{name}: {len(train)} training / {len(val)} validation examples")
+    float_model, qat_model, histories = fit_models(cfg, train, val, paths.artifact_dir(name) / "checkpoints")
     io.save(float_model, outputs[0])
     io.save(qat_model, outputs[1])
     write_json(paths.artifact_dir(name) / "train_history.json", histories)

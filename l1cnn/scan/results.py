@@ -1,0 +1,143 @@
+"""What a scan's points add up to: each point's figures and Level-1 verdict, the Pareto front, the best
+point that fits the budget, and the files of reports/<model>/scan/ (scan.json, scan.md, the Pareto
+plots, best.yaml). Analyses only: nothing here trains or converts.
+"""
+
+import yaml
+
+from common.atomic import atomic_path, write_json, write_text
+from hls.parts import lookup
+from l1cnn.budget import verdict
+from l1cnn.config.schema import plain
+
+COSTS = {"lut": "LUT", "dsp": "DSP", "latency_ns": "latency [ns]"}  # one Pareto plot each
+VERDICT_ORDER = {"PASS": 0, "MARGINAL": 1, "FAIL": 2}
+
+
+def figures(result: dict) -> dict | None:
+    """The objective figures of a finished point (None when it failed)."""
+    if result.get("status") != "done":
+        return None
+    perf, res = result["performance"], result["resources"]
+    out = {k: perf.get(k) for k in ("auc", "accuracy", "rejection_at_30pct")}
+    out.update(lut=res["lut"], ff=res["ff"], dsp=res["dsp"], latency_ns=res["latency_ns"], ii_cycles=res["ii_cycles"])
+    return out
+
+
+def judge(result: dict, cfg) -> dict | None:
+    """The Level-1 verdict of a finished point (its estimate with intervals, against the model's budget)."""
+    return None if result.get("status") != "done" else verdict(result["resources"], cfg.budget, cfg.hls)
+
+
+def constraints(result: dict, cfg) -> list:
+    """(pessimistic - limit) / limit per budget item: <= 0 everywhere iff the verdict is PASS."""
+    v = judge(result, cfg)
+    return [((i["pessimistic"] - i["limit"]) / i["limit"]) if i["pessimistic"] is not None else 1.0
+            for i in v["items"]]
+
+
+def dominates(a, b, directions) -> bool:
+    better = False
+    for x, y, d in zip(a, b, directions):
+        if d == "maximize":
+            x, y = -x, -y
+        if x > y:
+            return False
+        better |= x < y
+    return better
+
+
+def pareto(rows, names, directions) -> list:
+    """Indices of the rows no other row dominates on the named figures."""
+    vals = [[r["figures"][n] for n in names] for r in rows]
+    return [i for i, v in enumerate(vals) if not any(dominates(w, v, directions) for w in vals)]
+
+
+def limits(cfg) -> dict:
+    """The budget in the units of each figure (LUT and DSP counts, ns)."""
+    part = lookup(cfg.hls.part)
+    share = cfg.budget.resource_share
+    return {"lut": share * part["lut"], "ff": share * part["ff"], "dsp": share * part["dsp"],
+            "latency_ns": cfg.budget.latency_ns}
+
+
+def summarize(cfg, rows: list) -> dict:
+    """scan.json's content from the stored rows of the points this scan asked for (in asked order)."""
+    scan = cfg.scan
+    metric = scan.objectives[0][0] if scan.objectives[0][1] == "maximize" else \
+        next(n for n, d in scan.objectives if d == "maximize")
+    points, seen = [], set()
+    for row in rows:
+        if row["key"] in seen:  # NSGA-II may ask for a point twice; it is evaluated and listed once
+            continue
+        seen.add(row["key"])
+        res = row["result"]
+        v = judge(res, cfg)
+        points.append({"key": row["key"], "params": row["params"], "status": res["status"],
+                       "error": res.get("error"), "figures": figures(res), "verdict": v and v["verdict"],
+                       "decided_by": v and v["decided_by"], "firmware_vs_qkeras": res.get("firmware_vs_qkeras"),
+                       "sparsity": res.get("sparsity"), "parameters": res.get("parameters"),
+                       "resources": res.get("resources"), "performance": res.get("performance"),
+                       "seconds": res.get("seconds")})
+    done = [p for p in points if p["status"] == "done"]
+    names = [n for n, _ in scan.objectives]
+    front = [done[i]["key"] for i in pareto(done, names, [d for _, d in scan.objectives])]
+    passing = [p for p in done if p["verdict"] == "PASS"]
+    best = max(passing, key=lambda p: (p["figures"][metric], -p["figures"]["lut"], -p["figures"]["dsp"]),
+               default=None)
+    secs = sorted(p["seconds"] for p in points if p["seconds"] is not None)
+    return {"model": cfg.name, "config": cfg.source, "scan": scan.as_dict(), "metric": metric,
+            "budget": plain(cfg.budget), "limits": limits(cfg),
+            "n_points": len(points), "n_done": len(done), "n_failed": len(points) - len(done),
+            "n_pass": len(passing), "pareto_front": front, "best": best and best["key"],
+            "seconds_per_point": {"median": secs[len(secs) // 2] if secs else None,
+                                  "mean": sum(secs) / len(secs) if secs else None,
+                                  "min": secs[0] if secs else None, "max": secs[-1] if secs else None},
+            "points": points}
+
+
+def best_config(cfg, summary: dict) -> dict | None:
+    """The best passing point as a complete config (the model's full training schedule, not the scan's),
+    named <model>_best so its artifacts never overwrite the shipped model's."""
+    from dataclasses import replace
+
+    from l1cnn.config.scan import derive
+
+    if summary["best"] is None:
+        return None
+    point = next(p for p in summary["points"] if p["key"] == summary["best"])
+    raw = derive(cfg, replace(cfg.scan, training={}, pruning={}), point["params"])
+    raw["name"] = f"{cfg.name}_best"
+    raw["description"] = f"{cfg.description} (best point of its design-space scan)"
+    return raw
+
+
+def write(out, cfg, summary: dict, run_info: dict) -> list:
+    """scan.json, scan.md, the Pareto plots and best.yaml into `out`; returns the file names written."""
+    from l1cnn.render.scan import pareto_plot, scan_markdown
+
+    summary = {**summary, "run": run_info}
+    written = []
+    for cost, label in COSTS.items():
+        name = f"pareto_{cost}.png"
+        pareto_plot(out / name, summary, cost, label)
+        written.append(name)
+    best = best_config(cfg, summary)
+    if best is not None:
+        p = next(p for p in summary["points"] if p["key"] == summary["best"])
+        f = p["figures"]
+        head = (f"# {cfg.name}_best: the best point of `l1cnn scan --model {cfg.name}` that passes the Level-1 budget\n"
+                f"# (pessimistic end of every estimate interval). Scan figures (the scan's shorter schedule):\n"
+                f"# {summary['metric']} {f[summary['metric']]:.4f}, LUT {f['lut']}, DSP {f['dsp']}, "
+                f"latency {f['latency_ns']:g} ns; point {p['key']}: {p['params']}\n"
+                f"# Training and pruning here are the model's full schedule: `make all MODEL=<this file>`\n"
+                f"# retrains, converts, proves bit exactness in C simulation and reports.\n")
+        with atomic_path(out / "best.yaml") as tmp:
+            tmp.write_text(head + yaml.safe_dump(best, sort_keys=False, width=110))
+        written.append("best.yaml")
+    elif (out / "best.yaml").exists():
+        (out / "best.yaml").unlink()  # an earlier scan's best is not this scan's
+    summary["files"] = written + ["scan.md", "scan.json"]
+    write_text(out / "scan.md", scan_markdown(summary))
+    write_json(out / "scan.json", summary)
+    return summary["files"]
