@@ -11,7 +11,7 @@ MODEL  ?=
 MODEL_ARGS := $(foreach m,$(MODEL),--model $(m))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup all data train prune convert csim synth report test bench sweep external calibrate clean clean-all
+.PHONY: help setup all data train prune convert csim synth report test bench scan sweep external calibrate clean clean-all
 
 help: ## list every target
 	@echo "l1cnn make targets (MODEL=<name> restricts to one model; default: all shipped models)"
@@ -52,6 +52,11 @@ test: $(READY) ## run the test suite (small data and models; fits CI)
 
 bench: convert ## samples/s of hls4ml predict, parallel C simulation, emulator, Keras; compile cold vs cached -> reports/bench.{json,md}
 	$(L1CNN) bench $(MODEL_ARGS)
+
+SCAN_ARGS ?=
+scan: data ## design-space scan on Dask (MODEL=<name> required): reports/<model>/scan/ with Pareto plots and best.yaml
+	@test -n "$(MODEL)" || { echo "make scan needs MODEL=<name or YAML with a scan: section>" >&2; exit 2; }
+	$(L1CNN) scan $(MODEL_ARGS) $(SCAN_ARGS)
 
 SWEEP_MODELS ?= 50
 sweep: $(READY) ## bit-exact property sweep: SWEEP_MODELS random QKeras CNNs x {io_parallel, io_stream}

@@ -15,7 +15,7 @@
           account: myproject           # optional
           setup:                       # shell lines run before the worker starts in each job
             - source /path/to/l1cnn/.venv/bin/activate
-          extra: ["--qos=normal"]      # extra scheduler directives (optional)
+          extra: ["--qos=normal"]      # extra directives (optional; HTCondor: submit-file lines "key = value")
 
 Workers must see the same l1cnn, the same data file path and the same Python environment.
 """
@@ -67,6 +67,11 @@ def read_cluster(path) -> dict:
         if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
             c.fail(f"cluster.{key}", f"must be a list of text lines (got {v!r})")
         out[key] = v
+    if kind == "htcondor":  # submit-file lines "key = value" (dask-jobqueue takes them as a mapping)
+        pairs = [line.partition("=") for line in out["extra"]]
+        if not all(k.strip() and sep for k, sep, _ in pairs):
+            c.fail("cluster.extra", f"must hold submit-file lines like '+JobFlavour = \"workday\"' (got {out['extra']!r})")
+        out["extra"] = {k.strip(): v.strip() for k, _, v in pairs}
     for key in ("memory", "disk"):
         if key in out:
             from dask.utils import parse_bytes

@@ -39,8 +39,17 @@ class Runner:
         self.data_file = str(data_path(cfg).resolve())
         self.computed = self.reused = self.errors = 0
         self.rows = []
+        self.reference = None  # the model's own config under the scan's schedule, run beside the first batch
 
     def __call__(self, points: list) -> list:
+        first = self.reference is None
+        rows = self._rows(([{}] if first else []) + list(points))
+        if first:
+            self.reference = rows.pop(0)
+        self.rows.extend(rows)
+        return [r["result"] for r in rows]
+
+    def _rows(self, points: list) -> list:
         from distributed import as_completed
 
         from l1cnn.config.scan import derive
@@ -72,9 +81,7 @@ class Runner:
                 self.computed += 1
             self.bar.update(1)
             self.bar.set_postfix(computed=self.computed, reused=self.reused, refresh=False)
-        rows = [unstored.get(k) or self.store.get(k) for k in asked]
-        self.rows.extend(rows)
-        return [r["result"] for r in rows]
+        return [unstored.get(k) or self.store.get(k) for k in asked]
 
     def _worker(self, fut):
         try:
@@ -104,19 +111,25 @@ def main(args) -> int:
     cache.require_current(data_path(cfg), data_key(cfg), "data file", f"make data MODEL={cfg.name}")
     scan = cfg.scan
     out = paths.report_dir(cfg.name) / "scan" if args.out is None else Path(args.out)
-    store = Store(store_path(cfg))
-    info("scan", f"{cfg.name}: {scan.method}, {scan.points} points over {', '.join(p.name for p in scan.params)}; "
-                 f"store {paths.shown(store.path)} ({len(store)} points stored)")
     t0 = time.perf_counter()
     with cluster.client(args.scheduler, args.cluster, args.workers, log=lambda m: info("scan", m)) as client, \
-            tqdm(total=scan.points, unit="point", desc=f"scan {cfg.name}") as bar:
+            tqdm(total=scan.points + 1, unit="point", desc=f"scan {cfg.name}") as bar:
+        store = Store(store_path(cfg))  # opened once a cluster answers: a refused scan stores nothing
+        info("scan", f"{cfg.name}: {scan.method}, {scan.points} points (and the model's own config) over "
+                     f"{', '.join(p.name for p in scan.params)}; store {paths.shown(store.path)} "
+                     f"({len(store)} points stored)")
         run = Runner(cfg, client, store, bar)
-        if scan.method == "grid":
-            search.grid(scan, run)
-        else:
-            search.nsga2(scan, run, results.figures, lambda res: results.constraints(res, cfg))
+        try:
+            if scan.method == "grid":
+                search.grid(scan, run)
+            else:
+                search.nsga2(scan, run, results.figures, lambda res: results.constraints(res, cfg))
+        except KeyboardInterrupt:
+            info("scan", f"interrupted: {len(store)} finished points are kept in {paths.shown(store.path)}; "
+                         f"run the same command again to resume")
+            raise
         where = f"{len(client.scheduler_info()['workers'])} Dask workers ({client.scheduler.address})"
-    summary = results.summarize(cfg, [r for r in run.rows if r is not None])
+    summary = results.summarize(cfg, run.rows, run.reference)
     run_info = {"where": where, "computed": run.computed, "reused": run.reused, "errors": run.errors,
                 "store": paths.shown(store.path), "wall_s": round(time.perf_counter() - t0, 1),
                 "out": paths.shown(out)}

@@ -8,6 +8,8 @@ ModelConfig, validated by the same rules as a hand-written one.
       population: 8              # NSGA-II: points per generation
       seed: 1                    # the sampler's seed (training seeds stay the model's)
       objectives: [auc, lut, dsp]
+      tolerance: 0.002           # best point: the fewest LUT (then DSP) among the passing points within
+                                 # this much of the highest classifier figure (default 0: the highest)
       training: {epochs: 25, patience: 5}   # the schedule of each point (overrides of training:)
       pruning: {epochs: 8}
       space:                     # each a list of values or a range {min, max, step}
@@ -69,6 +71,7 @@ class Scan:
     population: int
     seed: int
     objectives: tuple           # ((name, direction), ...)
+    tolerance: float            # how far below the highest classifier figure the best point may be
     training: dict              # overrides of the model's training section for every point
     pruning: dict
     params: tuple               # (Param, ...) in a fixed order
@@ -81,7 +84,7 @@ class Scan:
 
     def as_dict(self) -> dict:
         return {"method": self.method, "points": self.points, "population": self.population, "seed": self.seed,
-                "objectives": [n for n, _ in self.objectives], "training": dict(self.training),
+                "objectives": [n for n, _ in self.objectives], "tolerance": self.tolerance, "training": dict(self.training),
                 "pruning": dict(self.pruning),
                 "space": {p.name: list(p.values) for p in self.params}}
 
@@ -162,7 +165,8 @@ def scan_section(c, raw, cfg, validate_config):
     parameter is applied alone to the base config and validated (`validate_config`, the model config's
     own validation), so a value no layer can take is refused here, not in the middle of a scan."""
     p = "scan"
-    c.section(raw, p, ("method", "points", "population", "seed", "objectives", "training", "pruning", "space"))
+    c.section(raw, p, ("method", "points", "population", "seed", "objectives", "tolerance", "training", "pruning",
+                       "space"))
     method = c.choice(raw, "method", p, METHODS, default="nsga2")
     params = _params(c, c.get(raw, "space", p), cfg)
     grid = 1
@@ -191,10 +195,11 @@ def scan_section(c, raw, cfg, validate_config):
             c.fail(f"{p}.objectives", "rejection_at_30pct is defined for two classes; use accuracy or auc")
     if not any(OBJECTIVES[o] == "maximize" for o in objectives):
         c.fail(f"{p}.objectives", "has no classifier figure to maximize (auc, accuracy or rejection_at_30pct)")
+    tolerance = c.number(raw, "tolerance", p, 0.0, 1.0, default=0.0)
     training = _overrides(c, c.get(raw, "training", p, default={}), f"{p}.training",
                           ("epochs", "batch_size", "learning_rate", "patience"))
     pruning = _overrides(c, c.get(raw, "pruning", p, default={}), f"{p}.pruning", ("epochs", "learning_rate"))
-    scan = Scan(method, points, population, seed, tuple((o, OBJECTIVES[o]) for o in objectives),
+    scan = Scan(method, points, population, seed, tuple((o, OBJECTIVES[o]) for o in objectives), tolerance,
                 training, pruning, params)
     try:
         validate_config(derive(cfg, scan, {}))

@@ -34,6 +34,10 @@ def pareto_plot(path, summary: dict, cost: str, label: str) -> None:
     if front:
         ax.step([p["figures"][cost] for p in front], [p["figures"][metric] for p in front], where="post",
                 color="black", lw=1, alpha=0.6, label="Pareto front", zorder=2)
+    ref = summary.get("reference")
+    if ref and ref["status"] == "done":
+        ax.scatter([ref["figures"][cost]], [ref["figures"][metric]], marker="*", s=150, c="tab:blue",
+                   edgecolors="black", lw=0.5, label="the model's own config (same schedule)", zorder=5)
     best = next((p for p in done if p["key"] == summary["best"]), None)
     if best is not None:
         ax.scatter([best["figures"][cost]], [best["figures"][metric]], s=160, facecolors="none",
@@ -83,6 +87,15 @@ def scan_markdown(s: dict) -> str:
                   f"(`make all MODEL={run['out']}/best.yaml`).", ""]
     else:
         lines += ["## No point passes the budget", "", "best.yaml is not written.", ""]
+    ref = s.get("reference")
+    if ref and ref["status"] == "done":
+        f = ref["figures"]
+        lines += ["## Reference: the model's own config, same schedule", "",
+                  f"`{ref['key']}` -> {metric} {f[metric]:.4f}, LUT {f['lut']:,}, DSP {f['dsp']}, latency "
+                  f"{f['latency_ns']:g} ns, {ref['verdict']}."
+                  + (f" The best point: {metric} {best['figures'][metric] - f[metric]:+.4f}, LUT "
+                     f"{(best['figures']['lut'] / f['lut'] - 1) if f['lut'] else 0:+.1%}, DSP "
+                     f"{best['figures']['dsp'] - f['dsp']:+d}." if best else ""), ""]
     lines += ["## Pareto front", "",
               _table(["point", "parameters", metric, "LUT", "DSP", "latency ns", "II", "verdict", "bit-exact"],
                      [[f"`{k}`", _params(by_key[k]), by_key[k]["figures"][metric], by_key[k]["figures"]["lut"],

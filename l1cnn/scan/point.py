@@ -11,12 +11,15 @@ are the same bytes whatever the number of workers and whatever else runs beside 
 import contextlib
 import io
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
 POINT_THREADS = 1
+# TensorFlow's seeds are process-wide: on a Dask worker with several threads, points take turns
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def _one_thread():
@@ -59,6 +62,11 @@ def evaluate(task: dict) -> dict:
     """{"status": "done", figures...} or {"status": "failed", "error": one line} of one point.
     `task`: {"config": the point's YAML-form config, "source": where it came from, "data_file": the
     absolute path of its data set (workers may run on other machines sharing the file system)}."""
+    with _ONE_AT_A_TIME:
+        return _evaluate(task)
+
+
+def _evaluate(task: dict) -> dict:
     from common.errors import L1CNNError
     from l1cnn.config import validate
 

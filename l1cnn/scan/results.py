@@ -29,11 +29,11 @@ def judge(result: dict, cfg) -> dict | None:
     return None if result.get("status") != "done" else verdict(result["resources"], cfg.budget, cfg.hls)
 
 
-def constraints(result: dict, cfg) -> list:
-    """(pessimistic - limit) / limit per budget item: <= 0 everywhere iff the verdict is PASS."""
+def constraints(result: dict, cfg) -> dict:
+    """{budget item: (pessimistic - limit) / limit}: <= 0 everywhere iff the verdict is PASS."""
     v = judge(result, cfg)
-    return [((i["pessimistic"] - i["limit"]) / i["limit"]) if i["pessimistic"] is not None else 1.0
-            for i in v["items"]]
+    return {i["item"]: ((i["pessimistic"] - i["limit"]) / i["limit"]) if i["pessimistic"] is not None else 1.0
+            for i in v["items"]}
 
 
 def dominates(a, b, directions) -> bool:
@@ -61,8 +61,30 @@ def limits(cfg) -> dict:
             "latency_ns": cfg.budget.latency_ns}
 
 
-def summarize(cfg, rows: list) -> dict:
-    """scan.json's content from the stored rows of the points this scan asked for (in asked order)."""
+def _point(row, cfg) -> dict:
+    res = row["result"]
+    v = judge(res, cfg)
+    return {"key": row["key"], "params": row["params"], "status": res["status"], "error": res.get("error"),
+            "figures": figures(res), "verdict": v and v["verdict"], "decided_by": v and v["decided_by"],
+            "firmware_vs_qkeras": res.get("firmware_vs_qkeras"), "sparsity": res.get("sparsity"),
+            "parameters": res.get("parameters"), "resources": res.get("resources"),
+            "performance": res.get("performance"), "seconds": res.get("seconds")}
+
+
+def choose_best(points, metric, tolerance):
+    """Among the passing points within `tolerance` of the highest metric, the fewest LUT, then DSP, then
+    the higher metric (tolerance 0: the highest metric, ties to the cheaper)."""
+    passing = [p for p in points if p["status"] == "done" and p["verdict"] == "PASS"]
+    if not passing:
+        return None
+    top = max(p["figures"][metric] for p in passing)
+    near = [p for p in passing if p["figures"][metric] >= top - tolerance]
+    return min(near, key=lambda p: (p["figures"]["lut"], p["figures"]["dsp"], -p["figures"][metric], p["key"]))
+
+
+def summarize(cfg, rows: list, reference=None) -> dict:
+    """scan.json's content from the stored rows of the points this scan asked for (in asked order) and of
+    the reference point (the model's own config under the scan's schedule)."""
     scan = cfg.scan
     metric = scan.objectives[0][0] if scan.objectives[0][1] == "maximize" else \
         next(n for n, d in scan.objectives if d == "maximize")
@@ -71,20 +93,12 @@ def summarize(cfg, rows: list) -> dict:
         if row["key"] in seen:  # NSGA-II may ask for a point twice; it is evaluated and listed once
             continue
         seen.add(row["key"])
-        res = row["result"]
-        v = judge(res, cfg)
-        points.append({"key": row["key"], "params": row["params"], "status": res["status"],
-                       "error": res.get("error"), "figures": figures(res), "verdict": v and v["verdict"],
-                       "decided_by": v and v["decided_by"], "firmware_vs_qkeras": res.get("firmware_vs_qkeras"),
-                       "sparsity": res.get("sparsity"), "parameters": res.get("parameters"),
-                       "resources": res.get("resources"), "performance": res.get("performance"),
-                       "seconds": res.get("seconds")})
+        points.append(_point(row, cfg))
     done = [p for p in points if p["status"] == "done"]
     names = [n for n, _ in scan.objectives]
     front = [done[i]["key"] for i in pareto(done, names, [d for _, d in scan.objectives])]
     passing = [p for p in done if p["verdict"] == "PASS"]
-    best = max(passing, key=lambda p: (p["figures"][metric], -p["figures"]["lut"], -p["figures"]["dsp"]),
-               default=None)
+    best = choose_best(done, metric, scan.tolerance)
     secs = sorted(p["seconds"] for p in points if p["seconds"] is not None)
     return {"model": cfg.name, "config": cfg.source, "scan": scan.as_dict(), "metric": metric,
             "budget": plain(cfg.budget), "limits": limits(cfg),
@@ -93,7 +107,7 @@ def summarize(cfg, rows: list) -> dict:
             "seconds_per_point": {"median": secs[len(secs) // 2] if secs else None,
                                   "mean": sum(secs) / len(secs) if secs else None,
                                   "min": secs[0] if secs else None, "max": secs[-1] if secs else None},
-            "points": points}
+            "reference": reference and _point(reference, cfg), "points": points}
 
 
 def best_config(cfg, summary: dict) -> dict | None:

@@ -42,14 +42,13 @@ def _distribution(param):
 def nsga2(scan, evaluate_batch, figures_of, constraints_of) -> list:
     """`evaluate_batch(points) -> [result]` evaluates one generation; `figures_of(result)` gives the
     objective figures of a finished point (None when it failed); `constraints_of(result)` the budget's
-    items as (pessimistic - limit) / limit, <= 0 where the point fits."""
+    items {item: (pessimistic - limit) / limit}, each <= 0 where the point fits."""
     import optuna
     from optuna.samplers import NSGAIISampler
     from optuna.trial import TrialState
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = NSGAIISampler(population_size=scan.population, seed=scan.seed,
-                            constraints_func=lambda trial: trial.user_attrs["constraints"])
+    sampler = NSGAIISampler(population_size=scan.population, seed=scan.seed)
     study = optuna.create_study(directions=[d for _, d in scan.objectives], sampler=sampler)
     dists = {p.name: _distribution(p) for p in scan.params}
     by_name = {p.name: p for p in scan.params}
@@ -67,7 +66,8 @@ def nsga2(scan, evaluate_batch, figures_of, constraints_of) -> list:
             if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
                 study.tell(trial, state=TrialState.FAIL)
                 continue
-            trial.set_user_attr("constraints", constraints_of(res))
+            for item, value in constraints_of(res).items():
+                trial.set_constraint(item, value)
             study.tell(trial, values)
         results.extend(batch)
     return results
