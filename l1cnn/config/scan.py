@@ -179,6 +179,8 @@ def scan_section(c, raw, cfg, validate_config):
                                   f"space or use method: nsga2")
     else:
         points = c.integer(raw, "points", p, 2, MAX_POINTS)
+        if points > grid:
+            c.fail(f"{p}.points", f"is {points} but the space has only {grid} combinations; use method: grid")
     population = c.integer(raw, "population", p, 2, MAX_POINTS, default=min(points, 8))
     if method == "nsga2" and population > points:
         c.fail(f"{p}.population", f"is {population}, more than the {points} points; at most points")

@@ -12,6 +12,9 @@ import itertools
 import math
 
 
+MAX_ASK_FACTOR = 20  # NSGA-II stops after this many generations per point if it keeps asking old points
+
+
 def snap(param, value):
     """The value of the parameter's list nearest to `value` (a float step lands off its grid by ulps)."""
     return min(param.values, key=lambda v: abs(v - value)) if param.step is not None else value
@@ -40,9 +43,10 @@ def _distribution(param):
 
 
 def nsga2(scan, evaluate_batch, figures_of, constraints_of) -> list:
-    """`evaluate_batch(points) -> [result]` evaluates one generation; `figures_of(result)` gives the
-    objective figures of a finished point (None when it failed); `constraints_of(result)` the budget's
-    items {item: (pessimistic - limit) / limit}, each <= 0 where the point fits."""
+    """Generations until `scan.points` distinct points are evaluated. `evaluate_batch(points) -> [result]`
+    evaluates one generation; `figures_of(result)` gives the objective figures of a finished point (None
+    when it failed); `constraints_of(result)` the budget's items {item: (pessimistic - limit) / limit},
+    each <= 0 where the point fits."""
     import optuna
     from optuna.samplers import NSGAIISampler
     from optuna.trial import TrialState
@@ -52,10 +56,13 @@ def nsga2(scan, evaluate_batch, figures_of, constraints_of) -> list:
     study = optuna.create_study(directions=[d for _, d in scan.objectives], sampler=sampler)
     dists = {p.name: _distribution(p) for p in scan.params}
     by_name = {p.name: p for p in scan.params}
-    results = []
-    while len(results) < scan.points:
-        trials = [study.ask(dists) for _ in range(min(scan.population, scan.points - len(results)))]
+    results, seen = [], set()
+    for _ in range(MAX_ASK_FACTOR * scan.points):  # a generation at a time; points asked again are
+        if len(seen) >= scan.points:               # told their stored figures and not counted
+            break
+        trials = [study.ask(dists) for _ in range(min(scan.population, scan.points - len(seen)))]
         points = [{k: snap(by_name[k], v) for k, v in t.params.items()} for t in trials]
+        seen.update(tuple(sorted(p.items())) for p in points)
         batch = evaluate_batch(points)
         for trial, res in zip(trials, batch):
             figures = figures_of(res)
