@@ -40,6 +40,7 @@ class Runner:
         self.computed = self.reused = self.errors = 0
         self.rows = []
         self.reference = None  # the model's own config under the scan's schedule, run beside the first batch
+        self._asked = set()
 
     def __call__(self, points: list) -> list:
         first = self.reference is None
@@ -55,13 +56,17 @@ class Runner:
         from l1cnn.config.scan import derive
         from l1cnn.scan.point import evaluate
 
-        asked, futures = [], {}
+        asked, futures, pending = [], {}, set()
         for params in points:
             raw = derive(self.cfg, self.cfg.scan, params)
             key = point_key(raw, self.dkey)
             asked.append(key)
-            if self.store.get(key) is not None or key in futures.values():
+            if key in self._asked:  # NSGA-II asked it again: it does not count toward the scan's points
+                self.bar.total += 1
+            self._asked.add(key)
+            if self.store.get(key) is not None or key in pending:
                 continue
+            pending.add(key)
             task = {"config": raw, "source": f"{self.cfg.source} (scan point {key})", "data_file": self.data_file}
             futures[self.client.submit(evaluate, task, key=f"l1cnn-scan-point-{key}", pure=False)] = (key, params)
         self.reused += len(set(asked)) - len(futures)

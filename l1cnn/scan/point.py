@@ -97,7 +97,10 @@ def _measure(cfg, task) -> dict:
     from l1cnn.stages.train import fit_models
     from physics import GENERATORS
 
+    import tensorflow as tf
+
     _one_thread()
+    tf.keras.backend.clear_session()  # a long-lived worker: each point starts from a clean Keras state
     train, val, test = _splits(task["data_file"], cfg)
     _, qat, histories = fit_models(cfg, train, val, verbose=0)
     pruned, _, sparsity = prune_model(cfg, qat, train, val, verbose=0)
