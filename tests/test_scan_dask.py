@@ -21,7 +21,8 @@ from tests.helpers import REPO, TEST_CONFIGS, one_line_error, run_cli
 pytestmark = pytest.mark.integration
 
 CFG = TEST_CONFIGS / "tiny_scan.yaml"
-N_POINTS = 4  # the grid; plus the reference point
+N_POINTS = 4  # the grid
+N_STORED = N_POINTS + 3  # and the reference; then one finalist and the reference under the full schedule
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,8 @@ def _summary(home):
 
 
 def _figures(summary) -> dict:
-    return {p["key"]: (p["params"], p["figures"], p["firmware_vs_qkeras"], p["verdict"]) for p in summary["points"]}
+    return {p["key"]: (p["params"], p["figures"], p["firmware_vs_qkeras"], p["verdict"])
+            for p in summary["points"] + summary["finalists"]}
 
 
 @pytest.fixture(scope="module")
@@ -99,11 +101,12 @@ def test_scan_on_two_workers_survives_a_killed_worker(killed_worker_run):
     s = _summary(home)
     assert s["n_points"] == N_POINTS and s["n_done"] == N_POINTS and s["reference"]["status"] == "done"
     after = _stored(home)
-    assert len(after) == N_POINTS + 1
+    assert len(after) == N_STORED
     for key, row in before.items():  # stored before the kill: kept, never recomputed
         assert after[key] == row
-    assert s["run"]["computed"] == N_POINTS + 1 and s["run"]["reused"] == 0
-    for p in s["points"] + [s["reference"]]:  # the firmware's figures are bit-exact to QKeras
+    assert s["run"]["computed"] == N_STORED and s["run"]["reused"] == 0
+    assert len(s["finalists"]) == 1 and s["final_reference"]["status"] == "done"
+    for p in s["points"] + [s["reference"]] + s["finalists"]:  # the firmware's figures are bit-exact to QKeras
         assert p["firmware_vs_qkeras"]["bit_exact_fraction"] == 1.0 and p["firmware_vs_qkeras"]["n_samples"] == 96
         assert 0.0 <= p["figures"]["auc"] <= 1.0 and p["figures"]["lut"] > 0 and p["resources"]["source"] == "estimate"
     assert "dashboard: http://" in err and "local Dask cluster of 2" in err
@@ -114,8 +117,8 @@ def test_scan_on_two_workers_survives_a_killed_worker(killed_worker_run):
         from l1cnn import config
 
         best = config.load(out / "best.yaml")
-        point = next(p for p in s["points"] if p["key"] == s["best"])
-        assert best.name == "tiny_scan_best" and best.scan is None
+        point = next(p for p in s["finalists"] if p["key"] == s["best"])  # chosen among the finalists
+        assert point["scan_key"] in {p["key"] for p in s["points"]} and best.name == "tiny_scan_best" and best.scan is None
         assert [a.get("filters") for k, a in best.architecture if k == "conv"][1] == point["params"]["filters.conv2"]
         assert best.training.epochs == 3  # the model's full schedule, not the scan's 2 epochs
         assert best.quantization.weight == f"ap_fixed<{point['params']['weight_bits']},1>"
@@ -140,7 +143,7 @@ def test_a_rerun_computes_nothing(killed_worker_run):
     r = run_cli("scan", "--model", CFG, "--workers", 2, home=home)
     assert r.returncode == 0, r.stderr[-3000:]
     s = _summary(home)
-    assert s["run"]["computed"] == 0 and s["run"]["reused"] == N_POINTS + 1
+    assert s["run"]["computed"] == 0 and s["run"]["reused"] == N_STORED
     assert _stored(home) == rows
 
 
@@ -152,11 +155,11 @@ def test_an_interrupted_scan_resumes(killed_worker_run, data_home, tmp_path):
     proc.communicate(timeout=120)
     assert proc.returncode != 0 and not (home / "reports/tiny_scan/scan/scan.json").exists()
     stored = _stored(home)
-    assert 1 <= len(stored) < N_POINTS + 1
+    assert 1 <= len(stored) < N_STORED
     r = run_cli("scan", "--model", CFG, "--workers", 2, home=home)
     assert r.returncode == 0, r.stderr[-3000:]
     s = _summary(home)
-    assert s["run"]["reused"] == len(stored) and s["run"]["computed"] == N_POINTS + 1 - len(stored)
+    assert s["run"]["reused"] == len(stored) and s["run"]["computed"] == N_STORED - len(stored)
     after = _stored(home)
     assert all(after[k] == v for k, v in stored.items()) and set(before) <= set(after)
     assert _figures(s) == _figures(_summary(killed_worker_run[0]))

@@ -44,13 +44,20 @@ class Runner:
 
     def __call__(self, points: list) -> list:
         first = self.reference is None
-        rows = self._rows(([{}] if first else []) + list(points))
+        rows = self._rows(([{}] if first else []) + list(points), self.cfg.scan)
         if first:
             self.reference = rows.pop(0)
         self.rows.extend(rows)
         return [r["result"] for r in rows]
 
-    def _rows(self, points: list) -> list:
+    def finals(self, points: list):
+        """The finalists and the model's own config under the model's full schedule: (rows, reference row)."""
+        from dataclasses import replace
+
+        rows = self._rows([{}] + list(points), replace(self.cfg.scan, training={}, pruning={}))
+        return rows[1:], rows[0]
+
+    def _rows(self, points: list, scan) -> list:
         from distributed import as_completed
 
         from l1cnn.config.scan import derive
@@ -58,7 +65,7 @@ class Runner:
 
         asked, futures, pending = [], {}, set()
         for params in points:
-            raw = derive(self.cfg, self.cfg.scan, params)
+            raw = derive(self.cfg, scan, params)
             key = point_key(raw, self.dkey)
             asked.append(key)
             if key in self._asked:  # NSGA-II asked it again: it does not count toward the scan's points
@@ -129,12 +136,19 @@ def main(args) -> int:
                 search.grid(scan, run)
             else:
                 search.nsga2(scan, run, results.figures, lambda res: results.constraints(res, cfg))
+            finals, final_reference = [], None
+            if scan.finalists:
+                picks = results.finalist_params(results.summarize(cfg, run.rows, run.reference), scan.finalists)
+                bar.total += len(picks) + 1
+                info("scan", f"{cfg.name}: training the {len(picks)} best passing points again with the model's "
+                             f"full schedule (and its own config)")
+                finals, final_reference = run.finals(picks)
         except KeyboardInterrupt:
             info("scan", f"interrupted: {len(store)} finished points are kept in {paths.shown(store.path)}; "
                          f"run the same command again to resume")
             raise
         where = f"{len(client.scheduler_info()['workers'])} Dask workers ({client.scheduler.address})"
-    summary = results.summarize(cfg, run.rows, run.reference)
+    summary = results.summarize(cfg, run.rows, run.reference, finals, final_reference)
     run_info = {"where": where, "computed": run.computed, "reused": run.reused, "errors": run.errors,
                 "store": paths.shown(store.path), "wall_s": round(time.perf_counter() - t0, 1),
                 "out": paths.shown(out)}

@@ -10,6 +10,8 @@ ModelConfig, validated by the same rules as a hand-written one.
       objectives: [auc, lut, dsp]
       tolerance: 0.002           # best point: the fewest LUT (then DSP) among the passing points within
                                  # this much of the highest classifier figure (default 0: the highest)
+      finalists: 4               # the best passing points trained again with the model's full schedule;
+                                 # the best point is chosen among them (default 0: no second round)
       training: {epochs: 25, patience: 5}   # the schedule of each point (overrides of training:)
       pruning: {epochs: 8}
       space:                     # each a list of values or a range {min, max, step}
@@ -72,6 +74,7 @@ class Scan:
     seed: int
     objectives: tuple           # ((name, direction), ...)
     tolerance: float            # how far below the highest classifier figure the best point may be
+    finalists: int              # passing points trained again with the full schedule (0: none)
     training: dict              # overrides of the model's training section for every point
     pruning: dict
     params: tuple               # (Param, ...) in a fixed order
@@ -84,7 +87,8 @@ class Scan:
 
     def as_dict(self) -> dict:
         return {"method": self.method, "points": self.points, "population": self.population, "seed": self.seed,
-                "objectives": [n for n, _ in self.objectives], "tolerance": self.tolerance, "training": dict(self.training),
+                "objectives": [n for n, _ in self.objectives], "tolerance": self.tolerance, "finalists": self.finalists,
+                "training": dict(self.training),
                 "pruning": dict(self.pruning),
                 "space": {p.name: list(p.values) for p in self.params}}
 
@@ -165,8 +169,8 @@ def scan_section(c, raw, cfg, validate_config):
     parameter is applied alone to the base config and validated (`validate_config`, the model config's
     own validation), so a value no layer can take is refused here, not in the middle of a scan."""
     p = "scan"
-    c.section(raw, p, ("method", "points", "population", "seed", "objectives", "tolerance", "training", "pruning",
-                       "space"))
+    c.section(raw, p, ("method", "points", "population", "seed", "objectives", "tolerance", "finalists", "training",
+                       "pruning", "space"))
     method = c.choice(raw, "method", p, METHODS, default="nsga2")
     params = _params(c, c.get(raw, "space", p), cfg)
     grid = 1
@@ -198,10 +202,12 @@ def scan_section(c, raw, cfg, validate_config):
     if not any(OBJECTIVES[o] == "maximize" for o in objectives):
         c.fail(f"{p}.objectives", "has no classifier figure to maximize (auc, accuracy or rejection_at_30pct)")
     tolerance = c.number(raw, "tolerance", p, 0.0, 1.0, default=0.0)
+    finalists = c.integer(raw, "finalists", p, 0, points, default=0)
     training = _overrides(c, c.get(raw, "training", p, default={}), f"{p}.training",
                           ("epochs", "batch_size", "learning_rate", "patience"))
     pruning = _overrides(c, c.get(raw, "pruning", p, default={}), f"{p}.pruning", ("epochs", "learning_rate"))
     scan = Scan(method, points, population, seed, tuple((o, OBJECTIVES[o]) for o in objectives), tolerance,
+                finalists,
                 training, pruning, params)
     try:
         validate_config(derive(cfg, scan, {}))

@@ -38,7 +38,11 @@ def pareto_plot(path, summary: dict, cost: str, label: str) -> None:
     if ref and ref["status"] == "done":
         ax.scatter([ref["figures"][cost]], [ref["figures"][metric]], marker="*", s=150, c="tab:blue",
                    edgecolors="black", lw=0.5, label="the model's own config (same schedule)", zorder=5)
-    best = next((p for p in done if p["key"] == summary["best"]), None)
+    finals = [p for p in summary.get("finalists") or [] if p["status"] == "done"]
+    if finals:
+        ax.scatter([p["figures"][cost] for p in finals], [p["figures"][metric] for p in finals], marker="D", s=30,
+                   facecolors="none", edgecolors="black", lw=1, label="finalists, the model's full schedule", zorder=4)
+    best = next((p for p in done + finals if p["key"] == summary["best"]), None)
     if best is not None:
         ax.scatter([best["figures"][cost]], [best["figures"][metric]], s=160, facecolors="none",
                    edgecolors="black", lw=1.5, label="best passing point (best.yaml)", zorder=4)
@@ -63,7 +67,7 @@ def _params(p) -> str:
 
 def scan_markdown(s: dict) -> str:
     metric, run = s["metric"], s["run"]
-    by_key = {p["key"]: p for p in s["points"]}
+    by_key = {p["key"]: p for p in s["points"] + s["finalists"]}
     spp = s["seconds_per_point"]
     lines = [f"# Design-space scan of {s['model']}", "",
              f"{s['scan']['method']} over {', '.join(s['scan']['space'])}; objectives: "
@@ -83,19 +87,30 @@ def scan_markdown(s: dict) -> str:
         f = best["figures"]
         lines += ["## Best point that passes the budget", "",
                   f"`{best['key']}`: {_params(best)} -> {metric} {f[metric]:.4f}, LUT {f['lut']:,}, DSP {f['dsp']}, "
-                  f"latency {f['latency_ns']:g} ns. Its complete config: `best.yaml` "
-                  f"(`make all MODEL={run['out']}/best.yaml`).", ""]
+                  f"latency {f['latency_ns']:g} ns, chosen among the {s['best_from']}. Its complete config: "
+                  f"`best.yaml` (`make all MODEL={run['out']}/best.yaml`).", ""]
     else:
         lines += ["## No point passes the budget", "", "best.yaml is not written.", ""]
-    ref = s.get("reference")
+    final = bool(s["finalists"])
+    ref = s.get("final_reference") if final else s.get("reference")
     if ref and ref["status"] == "done":
         f = ref["figures"]
-        lines += ["## Reference: the model's own config, same schedule", "",
+        lines += [f"## Reference: the model's own config, {'full' if final else 'the scan'} schedule", "",
                   f"`{ref['key']}` -> {metric} {f[metric]:.4f}, LUT {f['lut']:,}, DSP {f['dsp']}, latency "
                   f"{f['latency_ns']:g} ns, {ref['verdict']}."
                   + (f" The best point: {metric} {best['figures'][metric] - f[metric]:+.4f}, LUT "
                      f"{(best['figures']['lut'] / f['lut'] - 1) if f['lut'] else 0:+.1%}, DSP "
                      f"{best['figures']['dsp'] - f['dsp']:+d}." if best else ""), ""]
+    if final:
+        lines += ["## Finalists: the best passing points trained again with the model's full schedule", "",
+                  _table(["point", "scan point", "parameters", metric, f"{metric} in the scan", "LUT", "DSP",
+                          "latency ns", "verdict", "bit-exact"],
+                         [[f"`{p['key']}`", f"`{p['scan_key']}`", _params(p), p["figures"] and p["figures"][metric],
+                           by_key[p["scan_key"]]["figures"][metric] if p["scan_key"] in by_key else None,
+                           p["figures"] and p["figures"]["lut"], p["figures"] and p["figures"]["dsp"],
+                           p["figures"] and p["figures"]["latency_ns"], p["verdict"],
+                           bool(p["firmware_vs_qkeras"]) and p["firmware_vs_qkeras"]["bit_exact_fraction"] == 1.0]
+                          for p in s["finalists"]]), ""]
     lines += ["## Pareto front", "",
               _table(["point", "parameters", metric, "LUT", "DSP", "latency ns", "II", "verdict", "bit-exact"],
                      [[f"`{k}`", _params(by_key[k]), by_key[k]["figures"][metric], by_key[k]["figures"]["lut"],

@@ -82,32 +82,55 @@ def choose_best(points, metric, tolerance):
     return min(near, key=lambda p: (p["figures"]["lut"], p["figures"]["dsp"], -p["figures"][metric], p["key"]))
 
 
-def summarize(cfg, rows: list, reference=None) -> dict:
-    """scan.json's content from the stored rows of the points this scan asked for (in asked order) and of
-    the reference point (the model's own config under the scan's schedule)."""
-    scan = cfg.scan
-    metric = scan.objectives[0][0] if scan.objectives[0][1] == "maximize" else \
-        next(n for n, d in scan.objectives if d == "maximize")
+def finalist_params(summary: dict, n: int) -> list:
+    """The parameters of the n passing points with the highest classifier figure (ties: fewer LUT)."""
+    metric = summary["metric"]
+    passing = [p for p in summary["points"] if p["status"] == "done" and p["verdict"] == "PASS"]
+    passing.sort(key=lambda p: (-p["figures"][metric], p["figures"]["lut"], p["key"]))
+    return [p["params"] for p in passing[:n]]
+
+
+def _unique(rows, cfg) -> list:
     points, seen = [], set()
     for row in rows:
-        if row["key"] in seen:  # NSGA-II may ask for a point twice; it is evaluated and listed once
-            continue
-        seen.add(row["key"])
-        points.append(_point(row, cfg))
+        if row["key"] not in seen:  # NSGA-II may ask for a point twice; it is evaluated and listed once
+            seen.add(row["key"])
+            points.append(_point(row, cfg))
+    return points
+
+
+def summarize(cfg, rows: list, reference=None, finals=(), final_reference=None) -> dict:
+    """scan.json's content from the stored rows of the points this scan asked for (in asked order), the
+    reference point (the model's own config under the scan's schedule) and, with finalists, the same
+    for the second round under the model's full schedule, among which the best point is chosen."""
+    scan = cfg.scan
+    metric = next(n for n, d in scan.objectives if d == "maximize")
+    points = _unique(rows, cfg)
+    finalists = _unique(finals, cfg)
+    by_params = {repr(sorted(p["params"].items())): p["key"] for p in points}
+    for f in finalists:
+        f["scan_key"] = by_params.get(repr(sorted(f["params"].items())))
     done = [p for p in points if p["status"] == "done"]
     names = [n for n, _ in scan.objectives]
     front = [done[i]["key"] for i in pareto(done, names, [d for _, d in scan.objectives])]
-    passing = [p for p in done if p["verdict"] == "PASS"]
-    best = choose_best(done, metric, scan.tolerance)
+    best = choose_best(finalists if finalists else done, metric, scan.tolerance)
     secs = sorted(p["seconds"] for p in points if p["seconds"] is not None)
     return {"model": cfg.name, "config": cfg.source, "scan": scan.as_dict(), "metric": metric,
             "budget": plain(cfg.budget), "limits": limits(cfg),
             "n_points": len(points), "n_done": len(done), "n_failed": len(points) - len(done),
-            "n_pass": len(passing), "pareto_front": front, "best": best and best["key"],
+            "n_pass": sum(p["verdict"] == "PASS" for p in done), "pareto_front": front,
+            "best": best and best["key"],
+            "best_from": "finalists (the model's full schedule)" if finalists else "points (the scan's schedule)",
             "seconds_per_point": {"median": secs[len(secs) // 2] if secs else None,
                                   "mean": sum(secs) / len(secs) if secs else None,
                                   "min": secs[0] if secs else None, "max": secs[-1] if secs else None},
-            "reference": reference and _point(reference, cfg), "points": points}
+            "reference": reference and _point(reference, cfg), "points": points,
+            "finalists": finalists, "final_reference": final_reference and _point(final_reference, cfg)}
+
+
+def find(summary: dict, key: str) -> dict:
+    """A point or finalist of the summary by its key."""
+    return next(p for p in summary["points"] + summary["finalists"] if p["key"] == key)
 
 
 def best_config(cfg, summary: dict) -> dict | None:
@@ -119,7 +142,7 @@ def best_config(cfg, summary: dict) -> dict | None:
 
     if summary["best"] is None:
         return None
-    point = next(p for p in summary["points"] if p["key"] == summary["best"])
+    point = find(summary, summary["best"])
     raw = derive(cfg, replace(cfg.scan, training={}, pruning={}), point["params"])
     raw["name"] = f"{cfg.name}_best"
     raw["description"] = f"{cfg.description} (best point of its design-space scan)"
@@ -138,10 +161,10 @@ def write(out, cfg, summary: dict, run_info: dict) -> list:
         written.append(name)
     best = best_config(cfg, summary)
     if best is not None:
-        p = next(p for p in summary["points"] if p["key"] == summary["best"])
+        p = find(summary, summary["best"])
         f = p["figures"]
         head = (f"# {cfg.name}_best: the best point of `l1cnn scan --model {cfg.name}` that passes the Level-1 budget\n"
-                f"# (pessimistic end of every estimate interval). Scan figures (the scan's shorter schedule):\n"
+                f"# (pessimistic end of every estimate interval). Its figures in the scan ({summary['best_from']}):\n"
                 f"# {summary['metric']} {f[summary['metric']]:.4f}, LUT {f['lut']}, DSP {f['dsp']}, "
                 f"latency {f['latency_ns']:g} ns; point {p['key']}: {p['params']}\n"
                 f"# Training and pruning here are the model's full schedule: `make all MODEL=<this file>`\n"
