@@ -39,10 +39,16 @@ def _home_with_data(data_home, tmp_path, name):
     return home
 
 
+def _default_sigint():
+    """A shell runs background jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt:
+    the scan gets the Ctrl-C a user at a terminal would send, however the test suite was started."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _scan(home, *args):
     return subprocess.Popen([sys.executable, "-m", "l1cnn.cli", "scan", "--model", str(CFG), *map(str, args)],
                             cwd=REPO, env={**_env(), "L1CNN_HOME": str(home)}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
 
 
 def _env():
@@ -152,8 +158,9 @@ def test_an_interrupted_scan_resumes(killed_worker_run, data_home, tmp_path):
     proc = _scan(home, "--workers", 2)
     before = _wait_for_points(proc, home, 1)
     proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=120)
-    assert proc.returncode != 0 and not (home / "reports/tiny_scan/scan/scan.json").exists()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and not (home / "reports/tiny_scan/scan/scan.json").exists(), err[-2000:]
+    assert "run the same command again to resume" in err
     stored = _stored(home)
     assert 1 <= len(stored) < N_STORED
     r = run_cli("scan", "--model", CFG, "--workers", 2, home=home)
