@@ -23,6 +23,7 @@ Workers must see the same l1cnn, the same data file path and the same Python env
 import contextlib
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import yaml
@@ -31,6 +32,7 @@ from common.checks import Checker
 from l1cnn.errors import UserError
 
 KINDS = {"slurm": "SLURMCluster", "htcondor": "HTCondorCluster", "pbs": "PBSCluster"}
+SUBMIT = {"slurm": "sbatch", "htcondor": "condor_submit", "pbs": "qsub"}  # what dask-jobqueue calls
 FIELDS = ("kind", "jobs", "cores", "memory", "walltime", "disk", "queue", "account", "setup", "extra")
 CONNECT_TIMEOUT_S = 20
 
@@ -91,11 +93,9 @@ def jobqueue_cluster(spec: dict):
     kwargs = dict(cores=spec["cores"], processes=spec["cores"], memory=spec["memory"],
                   job_script_prologue=spec["setup"], job_extra_directives=spec["extra"],
                   silence_logs="error")
-    for key in ("walltime", "disk", "queue", "account"):
+    for key in ("walltime", "disk", "queue", "account"):  # read_cluster keeps only the kind's own fields
         if key in spec and not (spec["kind"] == "htcondor" and key in ("queue", "account")):
             kwargs[key] = spec[key]
-    if spec["kind"] == "htcondor":
-        kwargs.pop("walltime", None)
     return cls(**kwargs)
 
 
@@ -119,6 +119,9 @@ def client(scheduler=None, cluster_file=None, workers=None, log=print):
             where = f"the Dask scheduler at {scheduler} ({len(c.scheduler_info()['workers'])} workers now)"
         elif cluster_file:
             spec = read_cluster(cluster_file)
+            if shutil.which(SUBMIT[spec["kind"]]) is None:  # jobs would fail to submit, silently, and the scan wait
+                raise UserError(f"{SUBMIT[spec['kind']]} is not on PATH: run the scan on a {spec['kind']} submit "
+                                f"machine (`--print-job-script` shows the job without submitting)")
             cluster = jobqueue_cluster(spec)
             cluster.scale(jobs=spec["jobs"])
             c = Client(cluster)

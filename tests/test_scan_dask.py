@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -196,6 +197,12 @@ def test_bad_scan_input_is_one_line(data_home, tmp_path):
                            home=home), "choose one")
     one_line_error(run_cli("scan", "--model", CFG, "--cluster", tmp_path / "nope.yaml", home=home),
                    "cluster file", "does not exist")
+    one_line_error(run_cli("scan", "--model", CFG, "--cluster", REPO / "configs/clusters/slurm.yaml", home=home,
+                           env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}),
+                   "sbatch is not on PATH")
+    bad = tmp_path / "bad_cluster.yaml"
+    bad.write_text("cluster: {kind: slurm, jobs: 2, cores: 4, memory: 8GB}\n")
+    one_line_error(run_cli("scan", "--model", CFG, "--cluster", bad, home=home), "cluster.walltime is missing")
     one_line_error(run_cli("data", "--model", CFG, "--force", "--scheduler", "tcp://127.0.0.1:9", home=home),
                    "cannot reach a Dask scheduler")
     assert not (home / "artifacts").exists() and not (home / "reports").exists()  # nothing stored
