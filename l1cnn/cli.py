@@ -251,6 +251,10 @@ def run(argv) -> int:
         print("\n".join(config.shipped_models()))
         return 0
     stages = STAGES if args.command == "all" else (args.command,)
+    if {"train", "prune"} & set(stages):  # before anything starts TensorFlow (a csim of another model)
+        from models.training import hold_threads
+
+        hold_threads()
     for cfg in _models(args.model):
         for stage in stages:
             kwargs = {"force": args.force}

@@ -1,21 +1,42 @@
 """Training loop shared by the float, quantization-aware and pruning runs.
 
-Seeds are fixed and TF op determinism is on, so the same data and config give
-the same weights. Early stopping restores the best validation-loss weights;
-the best model is also checkpointed to disk while training runs.
+Seeds are fixed, TF op determinism is on and training runs in THREADS TensorFlow threads on any
+machine, so the same data and config give the same weights (the summation order of a multi-threaded
+kernel depends on the thread count). Early stopping restores the best validation-loss weights; the
+best model is also checkpointed to disk while training runs.
 """
 
 import sys
 
-import tensorflow as tf
+THREADS = 1  # TensorFlow threads for every training run (stage keys include it)
+
+
+def hold_threads() -> None:
+    """Hold TensorFlow to THREADS threads. Must run before TensorFlow's runtime starts (the first model
+    built or loaded in the process); raises if something started it with other counts."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(THREADS)
+    except RuntimeError:  # already initialised: fine when it was by this function
+        pass
+    if tf.config.threading.get_intra_op_parallelism_threads() != THREADS:
+        raise RuntimeError(f"TensorFlow started with other thread counts before training; train in a fresh "
+                           f"process (its weights must not depend on the machine's core count)")
 
 
 def seed_everything(seed: int) -> None:
+    import tensorflow as tf
+
+    hold_threads()
     tf.keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
 
 
 def compile_model(model, learning_rate: float) -> None:
+    import tensorflow as tf
+
     model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate),
                   loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
@@ -25,6 +46,8 @@ def fit(model, train, val, *, epochs, batch_size, learning_rate, patience, seed,
         extra_callbacks=(), early_stopping=True, verbose=None):
     """Train on (x, y) tuples; returns the Keras history dict. verbose: Keras' (default: a progress bar on
     a terminal, one line per epoch otherwise)."""
+    import tensorflow as tf
+
     seed_everything(seed)
     compile_model(model, learning_rate)
     callbacks = list(extra_callbacks)

@@ -4,8 +4,8 @@ firmware on the whole test set with the bit-exact emulator (checked against QKer
 then estimate its resources and latency. In memory and a temporary directory: nothing of the
 pipeline's artifacts is touched. The result is plain JSON; the driver stores it.
 
-A point always trains in one TensorFlow thread and emulates in one thread, so its weights and figures
-are the same bytes whatever the number of workers and whatever else runs beside it.
+A point trains as the pipeline does (models.training.THREADS TensorFlow threads) and emulates in one
+thread, so its weights and figures are the same bytes whatever the number of workers.
 """
 
 import contextlib
@@ -17,22 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-POINT_THREADS = 1
 # TensorFlow's seeds are process-wide: on a Dask worker with several threads, points take turns
 _ONE_AT_A_TIME = threading.Lock()
-
-
-def _one_thread():
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(POINT_THREADS)
-        tf.config.threading.set_inter_op_parallelism_threads(POINT_THREADS)
-    except RuntimeError:  # already initialised in this process: by this function, for an earlier point
-        pass
-    if tf.config.threading.get_intra_op_parallelism_threads() != POINT_THREADS:
-        raise RuntimeError("TensorFlow in this worker was initialised with more than one thread; a scan point "
-                           "must train in one (determinism across worker counts)")
 
 
 _SPLITS = {}  # (data file, input image) -> (train, val, test): read once per worker process
@@ -99,7 +85,9 @@ def _measure(cfg, task) -> dict:
 
     import tensorflow as tf
 
-    _one_thread()
+    from models.training import hold_threads
+
+    hold_threads()
     tf.keras.backend.clear_session()  # a long-lived worker: each point starts from a clean Keras state
     train, val, test = _splits(task["data_file"], cfg)
     _, qat, histories = fit_models(cfg, train, val, verbose=0)

@@ -81,8 +81,9 @@ def run(cfg, force=False) -> str:
     if not force and cache.is_current(out, key):
         info("prune", f"{name}: pruned model is up to date")
         return key
-    from models import io
+    from models import io, training
 
+    training.hold_threads()  # before the QKeras model is loaded
     qat = io.load(paths.keras_model(name, "qat"))
     train, val = dataset.load(cfg, "train"), dataset.load(cfg, "val")
     pruned, history, sparsity = prune_model(cfg, qat, train, val)

@@ -12,7 +12,10 @@ from l1cnn.errors import UserError
 
 def train_key(cfg) -> str:
     dkey = cache.require(dataset.data_path(cfg), "data file", f"make data MODEL={cfg.name}")
-    return cache.make_key("train", dkey, cfg.section("classes", "input", "architecture", "quantization", "training"))
+    from models.training import THREADS
+
+    return cache.make_key("train", dkey, cfg.section("classes", "input", "architecture", "quantization", "training"),
+                          {"threads": THREADS})
 
 
 def build(cfg, quantized: bool):
@@ -33,6 +36,7 @@ def fit_models(cfg, train, val, checkpoint_dir=None, verbose=None):
     In memory; `run` writes them (a design-space scan point keeps them in memory)."""
     from models import training
 
+    training.hold_threads()  # before the first model is built
     t = cfg.training
     hp = dict(epochs=t.epochs, batch_size=t.batch_size, learning_rate=t.learning_rate,
               patience=t.patience, seed=t.seed, verbose=verbose)
