@@ -19,8 +19,6 @@ import numpy as np
 
 # TensorFlow's seeds are process-wide: on a Dask worker with several threads, points take turns
 _ONE_AT_A_TIME = threading.Lock()
-
-
 _SPLITS = {}  # (data file, input image) -> (train, val, test): read once per worker process
 
 
