@@ -5,6 +5,7 @@ stage on a Dask scheduler writes the same bytes as a local run."""
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -48,14 +49,8 @@ def _default_sigint():
 
 def _scan(home, *args):
     return subprocess.Popen([sys.executable, "-m", "l1cnn.cli", "scan", "--model", str(CFG), *map(str, args)],
-                            cwd=REPO, env={**_env(), "L1CNN_HOME": str(home)}, stdout=subprocess.PIPE,
+                            cwd=REPO, env={**os.environ, "L1CNN_HOME": str(home)}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
-
-
-def _env():
-    import os
-
-    return dict(os.environ)
 
 
 def _stored(home) -> dict:
@@ -200,6 +195,7 @@ def test_bad_scan_input_is_one_line(data_home, tmp_path):
     one_line_error(run_cli("scan", "--model", CFG, "--cluster", REPO / "configs/clusters/slurm.yaml", home=home,
                            env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}),
                    "sbatch is not on PATH")
+    one_line_error(run_cli("scan", "--model", CFG, "--print-job-script", home=home), "--print-job-script needs --cluster")
     bad = tmp_path / "bad_cluster.yaml"
     bad.write_text("cluster: {kind: slurm, jobs: 2, cores: 4, memory: 8GB}\n")
     one_line_error(run_cli("scan", "--model", CFG, "--cluster", bad, home=home), "cluster.walltime is missing")

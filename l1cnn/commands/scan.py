@@ -52,9 +52,7 @@ class Runner:
 
     def finals(self, points: list):
         """The finalists and the model's own config under the model's full schedule: (rows, reference row)."""
-        from dataclasses import replace
-
-        rows = self._rows([{}] + list(points), replace(self.cfg.scan, training={}, pruning={}))
+        rows = self._rows([{}] + list(points), self.cfg.scan.full_schedule())
         return rows[1:], rows[0]
 
     def _rows(self, points: list, scan) -> list:

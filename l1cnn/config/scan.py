@@ -24,29 +24,30 @@ ModelConfig, validated by the same rules as a hand-written one.
         reuse_factor: [1, 2]
 """
 
+import copy
+import math
 from dataclasses import dataclass, replace
 
 from common.checks import is_number
 from common.errors import ConfigError
-from quantize.formats import FormatError
 from models.builder import walk
-from quantize.formats import FixedFormat
+from quantize.formats import FixedFormat, FormatError
 
 METHODS = ("grid", "nsga2")
 # objective -> direction; the classifier figures come from l1cnn.evaluate, the costs from the estimate
 OBJECTIVES = {"auc": "maximize", "accuracy": "maximize", "rejection_at_30pct": "maximize",
               "lut": "minimize", "ff": "minimize", "dsp": "minimize", "latency_ns": "minimize"}
 MAX_POINTS = 10000
-# space key -> (per-layer kinds (None: one global value only), integer?, lowest value, what it sets)
+# space key -> (the layer kinds it sets per layer (None: one global value only), integer?, lowest value);
+# what each sets is `derive`'s
 SPACE = {
-    "weight_bits": (("conv", "conv1d", "depthwise_conv", "separable_conv", "dense"), True, 2,
-                    "the width of the weight types (their integer bits kept)"),
-    "activation_bits": (("relu",), True, 2, "the width of the ReLU output types (their integer bits kept)"),
-    "filters": (("conv", "conv1d", "separable_conv"), True, 1, "the filters of a convolution"),
-    "units": (("dense",), True, 1, "the units of a hidden dense layer"),
-    "target_sparsity": (None, False, 0.0, "pruning.target_sparsity"),
-    "max_ii_cycles": (None, True, 1, "hls.max_ii_cycles"),
-    "reuse_factor": (None, True, 1, "hls.reuse_factor"),
+    "weight_bits": (("conv", "conv1d", "depthwise_conv", "separable_conv", "dense"), True, 2),
+    "activation_bits": (("relu",), True, 2),
+    "filters": (("conv", "conv1d", "separable_conv"), True, 1),
+    "units": (("dense",), True, 1),
+    "target_sparsity": (None, False, 0.0),
+    "max_ii_cycles": (None, True, 1),
+    "reuse_factor": (None, True, 1),
 }
 PER_LAYER_ONLY = ("filters", "units")  # a shape is chosen per layer, never one value for all
 
@@ -56,14 +57,6 @@ class Param:
     name: str                   # "target_sparsity", "weight_bits" (every layer) or "filters.conv1" (one layer)
     values: tuple               # the discrete values the point may take, ascending
     step: object = None         # a range's step (None: a list of values)
-
-    @property
-    def key(self) -> str:
-        return self.name.partition(".")[0]
-
-    @property
-    def layer(self):
-        return self.name.partition(".")[2] or None
 
 
 @dataclass(frozen=True)
@@ -80,17 +73,21 @@ class Scan:
     params: tuple               # (Param, ...) in a fixed order
 
     def grid_size(self) -> int:
-        n = 1
-        for p in self.params:
-            n *= len(p.values)
-        return n
+        return _combinations(self.params)
+
+    def full_schedule(self) -> "Scan":
+        """The same scan with the model's own training and pruning schedule (finalists, best.yaml)."""
+        return replace(self, training={}, pruning={})
 
     def as_dict(self) -> dict:
         return {"method": self.method, "points": self.points, "population": self.population, "seed": self.seed,
                 "objectives": [n for n, _ in self.objectives], "tolerance": self.tolerance, "finalists": self.finalists,
-                "training": dict(self.training),
-                "pruning": dict(self.pruning),
+                "training": dict(self.training), "pruning": dict(self.pruning),
                 "space": {p.name: list(p.values) for p in self.params}}
+
+
+def _combinations(params) -> int:
+    return math.prod(len(p.values) for p in params)
 
 
 def _values(c, v, path, integer, lo):
@@ -138,7 +135,7 @@ def _params(c, space, cfg) -> tuple:
     logits = [name for kind, _, name in walk(cfg.architecture) if kind == "dense"][-1]
     out = []
     for key, spec in space.items():
-        kinds, integer, lo, _ = SPACE[key]
+        kinds, integer, lo = SPACE[key]
         per_layer = isinstance(spec, dict) and kinds is not None and not set(spec) <= {"min", "max", "step"}
         if key in PER_LAYER_ONLY and not per_layer:
             own = [n for n, k in layers.items() if k in kinds and n != logits]
@@ -173,9 +170,7 @@ def scan_section(c, raw, cfg, validate_config):
                        "pruning", "space"))
     method = c.choice(raw, "method", p, METHODS, default="nsga2")
     params = _params(c, c.get(raw, "space", p), cfg)
-    grid = 1
-    for q in params:
-        grid *= len(q.values)
+    grid = _combinations(params)
     if method == "grid":
         points = c.integer(raw, "points", p, 1, MAX_POINTS, default=min(grid, MAX_POINTS))
         if grid > points:
@@ -207,8 +202,7 @@ def scan_section(c, raw, cfg, validate_config):
                           ("epochs", "batch_size", "learning_rate", "patience"))
     pruning = _overrides(c, c.get(raw, "pruning", p, default={}), f"{p}.pruning", ("epochs", "learning_rate"))
     scan = Scan(method, points, population, seed, tuple((o, OBJECTIVES[o]) for o in objectives), tolerance,
-                finalists,
-                training, pruning, params)
+                finalists, training, pruning, params)
     try:
         validate_config(derive(cfg, scan, {}))
     except ConfigError as e:
@@ -230,31 +224,13 @@ def _width(fmt: str, bits: int) -> str:
 
 
 def _set_layers(architecture, changes):
-    """The architecture with {layer name: {field: value or f(old value)}} applied, blocks' branches
-    included; names counted as models.builder.walk counts them (branches in build order)."""
-    from models.builder import BLOCK_KINDS
-
-    counts = {}
-
-    def visit(layers):
-        out = []
-        for kind, args in layers:
-            counts[kind] = counts.get(kind, 0) + 1
-            name = f"{kind}{counts[kind]}"
-            args = dict(args)
-            if kind in BLOCK_KINDS:
-                done = {id(b): visit(b) for b in BLOCK_KINDS[kind].branches(args)}
-                for field in BLOCK_KINDS[kind].fields:
-                    if field == "branches":
-                        args[field] = tuple(done[id(b)] for b in args[field])
-                    elif field in args:
-                        args[field] = done.get(id(args[field]), args[field])
-            else:
-                for field, value in changes.get(name, {}).items():
-                    args[field] = value(args[field]) if callable(value) else value
-            out.append((kind, args))
-        return tuple(out)
-    return visit(architecture)
+    """A copy of the architecture with {layer name (models.builder.walk's): {field: value or f(old value)}}
+    applied, inside blocks too."""
+    architecture = copy.deepcopy(architecture)  # validated layers are (kind, args dict): edited in the copy
+    for _, args, name in walk(architecture):
+        for field, value in changes.get(name, {}).items():
+            args[field] = value(args[field]) if callable(value) else value
+    return architecture
 
 
 def derive(cfg, scan: Scan, point: dict):

@@ -78,14 +78,13 @@ def _measure(cfg, task) -> dict:
     from l1cnn.evaluate import performance
     from l1cnn.stages.prune import prune_model
     from l1cnn.stages.report import resources_block
-    from l1cnn.stages.train import fit_models
-    from physics import GENERATORS
-
     import tensorflow as tf
 
+    from l1cnn.stages.train import fit_models
     from models.training import hold_threads
+    from physics import GENERATORS
 
-    hold_threads()
+    hold_threads()  # before clear_session and the first model
     tf.keras.backend.clear_session()  # a long-lived worker: each point starts from a clean Keras state
     train, val, test = _splits(task["data_file"], cfg)
     _, qat, histories = fit_models(cfg, train, val, verbose=0)

@@ -11,7 +11,6 @@ from l1cnn.budget import verdict
 from l1cnn.config.schema import plain
 
 COSTS = {"lut": "LUT", "dsp": "DSP", "latency_ns": "latency [ns]"}  # one Pareto plot each
-VERDICT_ORDER = {"PASS": 0, "MARGINAL": 1, "FAIL": 2}
 
 
 def figures(result: dict) -> dict | None:
@@ -71,10 +70,14 @@ def _point(row, cfg) -> dict:
             "performance": res.get("performance"), "seconds": res.get("seconds")}
 
 
+def _passing(points) -> list:
+    return [p for p in points if p["status"] == "done" and p["verdict"] == "PASS"]
+
+
 def choose_best(points, metric, tolerance):
     """Among the passing points within `tolerance` of the highest metric, the fewest LUT, then DSP, then
     the higher metric (tolerance 0: the highest metric, ties to the cheaper)."""
-    passing = [p for p in points if p["status"] == "done" and p["verdict"] == "PASS"]
+    passing = _passing(points)
     if not passing:
         return None
     top = max(p["figures"][metric] for p in passing)
@@ -85,8 +88,7 @@ def choose_best(points, metric, tolerance):
 def finalist_params(summary: dict, n: int) -> list:
     """The parameters of the n passing points with the highest classifier figure (ties: fewer LUT)."""
     metric = summary["metric"]
-    passing = [p for p in summary["points"] if p["status"] == "done" and p["verdict"] == "PASS"]
-    passing.sort(key=lambda p: (-p["figures"][metric], p["figures"]["lut"], p["key"]))
+    passing = sorted(_passing(summary["points"]), key=lambda p: (-p["figures"][metric], p["figures"]["lut"], p["key"]))
     return [p["params"] for p in passing[:n]]
 
 
@@ -136,14 +138,12 @@ def find(summary: dict, key: str) -> dict:
 def best_config(cfg, summary: dict) -> dict | None:
     """The best passing point as a complete config (the model's full training schedule, not the scan's),
     named <model>_best so its artifacts never overwrite the shipped model's."""
-    from dataclasses import replace
-
     from l1cnn.config.scan import derive
 
     if summary["best"] is None:
         return None
     point = find(summary, summary["best"])
-    raw = derive(cfg, replace(cfg.scan, training={}, pruning={}), point["params"])
+    raw = derive(cfg, cfg.scan.full_schedule(), point["params"])
     raw["name"] = f"{cfg.name}_best"
     raw["description"] = f"{cfg.description} (best point of its design-space scan)"
     return raw

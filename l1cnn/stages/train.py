@@ -36,7 +36,6 @@ def fit_models(cfg, train, val, checkpoint_dir=None, verbose=None):
     In memory; `run` writes them (a design-space scan point keeps them in memory)."""
     from models import training
 
-    training.hold_threads()  # before the first model is built
     t = cfg.training
     hp = dict(epochs=t.epochs, batch_size=t.batch_size, learning_rate=t.learning_rate,
               patience=t.patience, seed=t.seed, verbose=verbose)
