@@ -11,7 +11,7 @@ MODEL  ?=
 MODEL_ARGS := $(foreach m,$(MODEL),--model $(m))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup all data train prune convert csim synth report test bench scan sweep external calibrate clean clean-all
+.PHONY: help setup all data train prune convert csim synth rtl report test bench scan sweep external calibrate clean clean-all
 
 help: ## list every target
 	@echo "l1cnn make targets (MODEL=<name> restricts to one model; default: all shipped models)"
@@ -42,7 +42,10 @@ csim: convert ## compile the projects with g++ and check the C simulation agains
 synth: convert ## vendor C synthesis when vitis_hls/vivado_hls is on PATH; says so when absent
 	$(L1CNN) synth $(MODEL_ARGS)
 
-report: csim synth ## write reports/<model>/summary.json, report.md and the plots (ROC, confusion, AUC vs energy)
+rtl: csim ## open RTL flow: Verilog (alkaid) in firmware_projects/<model>/rtl/, Verilator on the test set, Yosys counts
+	$(L1CNN) rtl $(MODEL_ARGS)
+
+report: csim synth rtl ## write reports/<model>/summary.json, report.md and the plots (ROC, confusion, AUC vs energy)
 	$(L1CNN) report $(MODEL_ARGS)
 
 all: report ## set up, then run the whole pipeline for every shipped model

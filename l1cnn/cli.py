@@ -14,7 +14,7 @@ from hls.settings import DEFAULTS, IO_TYPES, STRATEGIES
 from l1cnn.errors import UserError
 from l1cnn.paths import SHARED_FIXTURES
 
-STAGES = ("data", "train", "prune", "convert", "csim", "synth", "report")
+STAGES = ("data", "train", "prune", "convert", "csim", "synth", "rtl", "report")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -109,6 +109,7 @@ def build_parser():
              "convert": "write hls4ml HLS projects to firmware_projects/<model>/",
              "csim": "compile the projects, run the C simulation on the test set, compare with Keras",
              "synth": "run vendor C synthesis if vitis_hls/vivado_hls is on PATH",
+             "rtl": "open RTL flow: Verilog (alkaid), Verilator simulation of the test set, Yosys counts",
              "report": "write reports/<model>/summary.json, report.md and plots",
              "all": "run every stage in order"}
     for name, text in helps.items():

@@ -4,6 +4,7 @@
     data/<generator>-<fingerprint>.h5        generated data sets (shared by models)
     artifacts/<model>/{float,qat,pruned}.h5  trained Keras models + stage stamps
     firmware_projects/<model>/<variant>/     hls4ml HLS C++ projects
+    firmware_projects/<model>/rtl/<variant>/ Verilog of the open RTL flow (l1cnn rtl)
     reports/<model>/                         summary.json, report.md, plots
 
 L1CNN_HOME moves everything but configs/ elsewhere (tests use a temp dir).
@@ -35,6 +36,10 @@ def keras_model(model: str, variant: str) -> Path:
 
 def firmware_dir(model: str, variant: str) -> Path:
     return home() / "firmware_projects" / model / variant
+
+
+def rtl_dir(model: str, variant: str) -> Path:
+    return home() / "firmware_projects" / model / "rtl" / variant
 
 
 def report_dir(model: str) -> Path:

@@ -45,6 +45,17 @@ def test_report_keys_and_bit_exactness(pipeline):
         assert r["source"] == "estimate" and r["ii_cycles"] >= 1 and r["latency_cycles"] >= r["ii_cycles"]
         assert r["lut"] > 0 and r["dsp"] >= 0
     assert s["resources"]["pruned"]["lut"] < s["resources"]["float"]["lut"]  # 4-6 bit vs 16 bit arithmetic
+    rtl = s["rtl"]  # the open RTL flow: Verilator on every test sample, Yosys counts, its own verdict
+    assert rtl["status"] == "done" and set(rtl["variants"]) == {"pruned", "qat"}
+    for variant, r in rtl["variants"].items():
+        for ref in ("keras", "csim", "emulator"):
+            assert r[ref]["n_samples"] == 96 and r[ref]["n_mismatched"] == 0, (variant, ref, r[ref])
+        assert r["synthesis"]["counts"]["lut"] > 0 and r["synthesis"]["tool"].startswith("yosys")
+        res = s["resources"][f"rtl_{variant}"]
+        assert res["source"] == "yosys" and res["ii_cycles"] == 1 and res["lut"] == r["synthesis"]["counts"]["lut_total"]
+        assert s["level1_verdict"][f"rtl_{variant}"]["source"] == "yosys"
+    assert (home / "firmware_projects/tiny_jet/rtl/pruned/src/l1cnn_top.v").exists()
+    assert "## Open RTL flow" in (home / "reports/tiny_jet/report.md").read_text()
     for f in ("report.md", "roc.png"):
         assert (home / "reports/tiny_jet" / f).stat().st_size > 500
     for variant in ("pruned", "float"):
@@ -59,7 +70,7 @@ def test_second_run_reuses_every_artifact(pipeline):
     before = {p: p.stat().st_mtime_ns for p in files}
     r = run_cli("all", "--model", TINY, home=home)
     assert r.returncode == 0, r.stderr[-2000:]
-    for stage in ("data", "train", "prune", "convert", "csim", "synth"):
+    for stage in ("data", "train", "prune", "convert", "csim", "synth", "rtl"):
         lines = [l for l in r.stderr.splitlines() if l.startswith(f"[{stage}]")]
         assert lines and all("up to date" in l for l in lines), (stage, lines)
     after = {p: p.stat().st_mtime_ns for p in files}

@@ -19,7 +19,8 @@ from hls.emulate.layers import (EMULATORS, Fixed, conv_act_pool, conv_pools, mem
                                 pools_first)
 from hls.project import Project, read_project
 
-__all__ = ["NotEmulated", "emulate", "emulate_project", "input_size", "source_digest", "unsupported"]
+__all__ = ["NotEmulated", "emulate", "emulate_layers", "emulate_project", "input_size", "source_digest",
+           "unsupported"]
 
 
 def source_digest() -> str:
@@ -133,6 +134,25 @@ def _emulate_batch(project: Project, x: np.ndarray) -> np.ndarray:
         for name in [layers[-1].output, *layers[-1].also_writes]:
             values[name] = last
     return to_float(last.q, last.frac)
+
+
+def emulate_layers(project: Project, x: np.ndarray) -> dict:
+    """{layer name: (N, values) float64 output} of every layer for inputs x, each layer on its own
+    (no fused blocks): what a per-layer comparison reads. For a few samples; `emulate` is the fast path."""
+    missing = unsupported(project)
+    if missing:
+        raise NotEmulated("not emulated: " + ", ".join(missing))
+    flat = np.asarray(x).reshape(len(x), -1)
+    first = project.layers[0]
+    t_in = first.input_type
+    values = {first.inputs[0]: Fixed(from_float(flat, t_in), frac_bits(t_in), int(t_in.width))}
+    out = {}
+    for layer in project.layers:
+        y = EMULATORS[layer.function](layer, [values[name] for name in layer.inputs])
+        for name in [layer.output, *layer.also_writes]:
+            values[name] = y
+        out[layer.name] = to_float(y.q, y.frac)
+    return out
 
 
 def emulate_project(path, x: np.ndarray) -> np.ndarray:

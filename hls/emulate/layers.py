@@ -61,7 +61,7 @@ class Weights:
     reach: int  # max over outputs of sum_i |w_ij|: with |x| < 2**k, every partial sum is below reach << k
 
 
-def _weights(layer, n_in, n_out) -> Weights:
+def kernel_weights(layer, n_in, n_out) -> Weights:
     return memo(layer, ("weights", n_in, n_out), lambda: _read_weights(layer, n_in, n_out))
 
 
@@ -80,7 +80,7 @@ def _read_weights(layer, n_in, n_out) -> Weights:
                    _bits(wi.max(initial=0)), int(wi.sum(axis=0).max(initial=0)))
 
 
-def _product_kind(layer):
+def check_product(layer):
     mc = layer.mult_config or {}
     kind = str(mc.get("product") or layer.config.get("product") or "mult")
     if "mult" not in kind or "exponential" in kind or "binary" in kind or "ternary" in kind:
@@ -91,20 +91,20 @@ def _kernel(layer, x: np.ndarray, x_frac: int, x_bits: int, n_in: int, n_out: in
     """nnet_dense_latency.h on rows of x (M, n_in): mult = data * weight into accum_t; acc = bias into
     accum_t; acc += mult, in input order, into accum_t; res = acc into res_t. columns: x is given as
     (n_in, M) and the result is (n_out, M)."""
-    _product_kind(layer)
+    check_product(layer)
     acc_t = layer.typed("accum_t") or layer.output_type
-    if layer.strategy == "resource" and _saturating(acc_t):
+    if layer.strategy == "resource" and saturating(acc_t):
         raise NotEmulated(f"{layer.name}: a saturating accumulator under the Resource strategy "
                           "(its accumulation order) is not emulated")
-    k = _weights(layer, n_in, n_out)
+    k = kernel_weights(layer, n_in, n_out)
     acc_f, acc_w = frac_bits(acc_t), int(acc_t.width)
     p_frac = x_frac + k.w_frac
-    if columns and not _exact_sum(acc_t, p_frac, acc_f):  # the per-product paths work on rows
+    if columns and not exact_sum(acc_t, p_frac, acc_f):  # the per-product paths work on rows
         out = _kernel(layer, x.T, x_frac, x_bits, n_in, n_out)
         return Fixed(np.ascontiguousarray(out.q.T), out.frac, out.bits)
     bias = memo(layer, ("bias", acc_t), lambda: quantize(k.b if k.b is not None else np.zeros(n_out, np.int64),
                                                           k.b_frac, acc_t))
-    if _exact_sum(acc_t, p_frac, acc_f):  # wrap-around sums are associative: one matrix product
+    if exact_sum(acc_t, p_frac, acc_f):  # wrap-around sums are associative: one matrix product
         reach = _bits(k.reach << x_bits)  # any partial sum's bound
         shift = acc_f - p_frac
         dt = carrier(max(reach + shift, acc_w) + 1)
@@ -114,7 +114,7 @@ def _kernel(layer, x: np.ndarray, x_frac: int, x_bits: int, n_in: int, n_out: in
         else:
             acc = shift_left(as_carrier(matmul(x, k.w, reach), dt), shift)
             add_per_column(acc, as_carrier(bias, dt))
-    elif not _saturating(acc_t):  # rounded products, then a wrap-around (associative) sum
+    elif not saturating(acc_t):  # rounded products, then a wrap-around (associative) sum
         acc = _rounded_sum(x, k.w, x_bits + k.max_bits, p_frac - acc_f, acc_t, bias)
     else:  # product by product, in the template's order
         dt, pdt = carrier(acc_w + 1), carrier(x_bits + k.max_bits)
@@ -164,14 +164,14 @@ def matmul(x: np.ndarray, w: np.ndarray, bits: int) -> np.ndarray:
     return as_carrier(x, dt) @ as_carrier(w, dt)
 
 
-def _saturating(t) -> bool:
+def saturating(t) -> bool:
     return t is not None and t.saturation != "WRAP"
 
 
-def _exact_sum(acc_t, p_frac, acc_f) -> bool:
+def exact_sum(acc_t, p_frac, acc_f) -> bool:
     """Summing all products at once equals the template's step-by-step assignments when no product is
     rounded (accum_t keeps its fractional bits) and overflow wraps (modular sums are associative)."""
-    return p_frac <= acc_f and not _saturating(acc_t)
+    return p_frac <= acc_f and not saturating(acc_t)
 
 
 def dense(layer, inputs):
@@ -180,7 +180,7 @@ def dense(layer, inputs):
     return _kernel(layer, x.q, x.frac, x.bits, int(c["n_in"]), int(c["n_out"]))
 
 
-def _geometry(c: dict):
+def geometry(c: dict):
     """(in h, w, channels, filter h, w, stride h, w, pads (top, bottom, left, right), out h, w) of a
     conv/pooling config `c` (1D: height 1)."""
     two_d = "filt_height" in c or "in_height" in c
@@ -194,7 +194,7 @@ def _geometry(c: dict):
 
 def _padded(c: dict, q: np.ndarray, pad_value=0):
     """Channels-last images q (N, H*W*C) as (N, H, W, C) with the config's padding, and the geometry."""
-    h, w, ch, fh, fw, sh, sw, (pt, pb), (pl, pr), oh, ow = g = _geometry(c)
+    h, w, ch, fh, fw, sh, sw, (pt, pb), (pl, pr), oh, ow = g = geometry(c)
     img = q.reshape(len(q), h, w, ch)
     if pt or pb or pl or pr:
         img = np.pad(img, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=pad_value)
@@ -257,7 +257,7 @@ def conv_pools(conv_layer, act, pool) -> bool:
     activation that may run after the pooling (pools_first), a max pooling whose windows do not overlap."""
     if conv_layer.function not in CONVOLUTIONS or int(conv_layer.config.get("n_chan") or 1) != 1:
         return False
-    c = _pool_config(pool)
+    c = pool_config(pool)
     return pools_first(act, pool) and all(int(c.get(f"stride_{d}") or 1) == int(c.get(f"filt_{d}") or 1)
                                           for d in ("height", "width"))
 
@@ -268,8 +268,8 @@ def conv_act_pool(conv_layer, act, pool, x: Fixed) -> Fixed:
     long rows, the pooling is a maximum over strided views of them, and act runs on the maxima
     (pools_first); only the convolution outputs the pooling reads are computed. Channels-last again
     at the end, as the firmware's arrays are."""
-    c, pc = conv_layer.config, _pool_config(pool)
-    _, _, _, fh, fw, sh, sw, _, _, _, _ = _geometry(c)
+    c, pc = conv_layer.config, pool_config(pool)
+    _, _, _, fh, fw, sh, sw, _, _, _, _ = geometry(c)
     ph, pw = int(pc.get("filt_height") or 1), int(pc.get("filt_width") or 1)
     uh, uw = int(pc.get("out_height") or 1) * ph, int(pc.get("out_width") or 1) * pw  # outputs pooled
     n, n_filt = len(x.q), int(c.get("n_filt") or 1)
@@ -290,10 +290,10 @@ def conv_act_pool(conv_layer, act, pool, x: Fixed) -> Fixed:
 def depthwise(layer, x: Fixed) -> Fixed:
     """nnet_sepconv*_*: depth multiplier 1, each channel its own fh x fw kernel; mult = data * weight
     into accum_t, acc = bias, acc += mult over the window, res = acc."""
-    _product_kind(layer)
+    check_product(layer)
     cols, k, ch = _windows(layer.config, x.q)
     n, px, _ = cols.shape
-    kw = _weights(layer, k, ch)  # (window, channel): weights[i_in] with i_in = k * ch + c
+    kw = kernel_weights(layer, k, ch)  # (window, channel): weights[i_in] with i_in = k * ch + c
     acc_t = layer.typed("accum_t") or layer.output_type
     acc_f, p_frac = frac_bits(acc_t), x.frac + kw.w_frac
     pdt, dt = carrier(x.bits + kw.max_bits), carrier(int(acc_t.width) + 1)
@@ -349,17 +349,17 @@ def global_pooling(layer, inputs):
     ch = int(layer.config.get("n_filt") or 1)
     v = x.q.reshape(len(x.q), -1, ch)
     acc_t = layer.typed("accum_t") or layer.output_type
-    if _op(layer) == "max":
+    if pool_op(layer) == "max":
         return typed(quantize(v.max(axis=1), x.frac, acc_t), frac_bits(acc_t), layer.output_type)
     return _average([v[:, i] for i in range(v.shape[1])], x.frac, acc_t, layer)
 
 
-def _op_name(layer) -> str:
+def pool_op_name(layer) -> str:
     return str(layer.config.get("pool_op", "Max")).split("::")[-1].lower()
 
 
-def _op(layer) -> str:
-    op = _op_name(layer)
+def pool_op(layer) -> str:
+    op = pool_op_name(layer)
     if op not in ("max", "average"):
         raise NotEmulated(f"{layer.name}: pooling operation {op} is not emulated")
     return op
@@ -430,7 +430,7 @@ def linear(layer, inputs):
     return typed(x.q, x.frac, layer.output_type)
 
 
-def _pool_config(layer) -> dict:
+def pool_config(layer) -> dict:
     c = layer.config
     cfg = {**c, "filt_height": c.get("pool_height", 1), "filt_width": c.get("pool_width", 1),
            "n_chan": c.get("n_filt", 1)}
@@ -439,7 +439,7 @@ def _pool_config(layer) -> dict:
     return cfg
 
 
-def _padded_pool(layer) -> bool:
+def padded_pool(layer) -> bool:
     return any(int(layer.config.get(p) or 0) for p in ("pad_top", "pad_bottom", "pad_left", "pad_right"))
 
 
@@ -448,10 +448,10 @@ def pooling(layer, inputs):
     negative value of the input type); average pooling is avg() over the window (_average)."""
     (x,) = inputs
     t = layer.input_type
-    cfg, n = _pool_config(layer), len(x.q)
+    cfg, n = pool_config(layer), len(x.q)
     acc_t = layer.typed("accum_t") or layer.output_type
-    if _op(layer) == "average":
-        if _padded_pool(layer):
+    if pool_op(layer) == "average":
+        if padded_pool(layer):
             raise NotEmulated(f"{layer.name}: padded average pooling is not emulated")
         out = _average(_window_views(cfg, x.q), x.frac, acc_t, layer)
         return Fixed(out.q.reshape(n, -1), out.frac, out.bits)
@@ -470,9 +470,9 @@ def pools_first(act, pool) -> bool:
     """Whether activation `act` then max pooling `pool` may run as the pooling then the activation:
     the maximum commutes with non-decreasing functions, and relu and every quantization mode are
     non-decreasing; wrap-around overflow is not (unless nothing can overflow), nor is padding kept."""
-    if act.function not in ("relu", "linear") or not pool.function.startswith("pooling") or _padded_pool(pool):
+    if act.function not in ("relu", "linear") or not pool.function.startswith("pooling") or padded_pool(pool):
         return False
-    if _op_name(pool) != "max" or act.output_type is None:
+    if pool_op_name(pool) != "max" or act.output_type is None:
         return False
     t, s = act.output_type, act.input_type
     return t.saturation != "WRAP" or (s is not None and holds(t, s))
@@ -481,7 +481,7 @@ def pools_first(act, pool) -> bool:
 def pooled_activation(act, pool, x: Fixed) -> Fixed:
     """`act` then max pooling `pool`, computed as the pooling then `act` on 1/(pool size) of the values
     (pools_first must hold): the same values."""
-    cfg = {**_pool_config(pool), "n_chan": int(pool.config.get("n_filt") or 1)}
+    cfg = {**pool_config(pool), "n_chan": int(pool.config.get("n_filt") or 1)}
     n = len(x.q)
     y = EMULATORS[act.function](act, [Fixed(_window_max(cfg, x.q, 0).reshape(n, -1), x.frac, x.bits)])
     return _max_pool_out(pool, y.q, y.frac)

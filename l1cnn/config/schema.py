@@ -62,6 +62,16 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Rtl:
+    """The open RTL flow (`l1cnn rtl`): which firmware variants become Verilog, the logic delay each
+    pipeline stage may hold (None: hls.rtl.verilog.STAGE_DELAY_SHARE of the clock period), and
+    whether Yosys synthesizes them."""
+    variants: tuple = ("pruned", "qat")
+    stage_delay_ns: object = None
+    synthesize: bool = True
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     name: str
     description: str
@@ -74,6 +84,7 @@ class ModelConfig:
     pruning: Pruning
     hls: HlsSettings
     budget: Budget
+    rtl: Rtl = Rtl()
     scan: object = None         # config.scan.Scan: the design space `l1cnn scan` searches (None: not given)
     source: str = ""            # the file it was read from
 

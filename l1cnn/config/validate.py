@@ -12,14 +12,14 @@ from common.checks import Checker, is_number
 from hls.parts import UnknownPart, lookup
 from hls.settings import BACKENDS, DEFAULTS, IO_TYPES, MAX_REUSE_FACTOR, STRATEGIES, HlsSettings
 from l1cnn.config.scan import scan_section
-from l1cnn.config.schema import Budget, Dataset, InputSpec, ModelConfig, Pruning, Quantization, Training
+from l1cnn.config.schema import Budget, Dataset, InputSpec, ModelConfig, Pruning, Quantization, Rtl, Training
 from l1cnn.dataset import SPLITS
 from models.builder import BLOCK_KINDS, LAYER_KINDS, check_fixed, walk
 from physics import GENERATORS, SEED_MAX, SEED_MIN
 
 NUMPY_SEED_MAX = 2 ** 32 - 1  # training seeds go to numpy (and TensorFlow), which take 0..2^32-1
 TOP_FIELDS = ("name", "description", "classes", "dataset", "input", "architecture", "quantization",
-              "training", "pruning", "hls", "budget", "scan")
+              "training", "pruning", "hls", "budget", "rtl", "scan")
 DATASET_FIELDS = ("generator", "seed", "n_per_class", "chunk_size", "split")
 
 
@@ -145,6 +145,25 @@ def hls_settings(c, h, path="hls", layer_names=None) -> HlsSettings:
         layer_reuse_factors=dict(per_layer))
 
 
+RTL_VARIANTS = ("pruned", "qat")  # the bit-exact firmware variants (the float one is not a fixed-point circuit)
+
+
+def _rtl(c, r, hls) -> Rtl:
+    p, d = "rtl", Rtl()
+    c.section(r, p, ("variants", "stage_delay_ns", "synthesize"))
+    variants = c.get(r, "variants", p, default=list(d.variants))
+    if (not isinstance(variants, list) or not variants or any(v not in RTL_VARIANTS for v in variants)
+            or len(set(variants)) != len(variants)):
+        c.fail(f"{p}.variants", f"must list some of {', '.join(RTL_VARIANTS)}, each once (got {variants!r})")
+    delay = r.get("stage_delay_ns")
+    if delay is not None:
+        delay = c.number(r, "stage_delay_ns", p, 0.0, hls.clock_period_ns, lo_open=True)
+    synth = c.get(r, "synthesize", p, default=d.synthesize)
+    if not isinstance(synth, bool):
+        c.fail(f"{p}.synthesize", f"must be true or false (got {synth!r})")
+    return Rtl(tuple(variants), delay, synth)
+
+
 def validate(raw: dict, source: str) -> ModelConfig:
     c = Checker(source)
     c.section(raw, "", TOP_FIELDS)
@@ -181,7 +200,7 @@ def validate(raw: dict, source: str) -> ModelConfig:
                     c.number(b, "rate_mhz", "budget", 0.0, 1000.0, lo_open=True),
                     c.number(b, "resource_share", "budget", 0.0, 1.0, lo_open=True))
     cfg = ModelConfig(name, description, tuple(classes), dataset, inp, arch, quant, training, pruning, hls, budget,
-                      source=source)
+                      rtl=_rtl(c, c.get(raw, "rtl", "", default={}), hls), source=source)
     if "scan" in raw:  # validated last: every value of the space is tried on the complete config
         cfg = replace(cfg, scan=scan_section(c, raw["scan"], cfg, lambda derived: validate(derived, source)))
     return cfg

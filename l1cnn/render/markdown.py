@@ -122,6 +122,46 @@ def _synthesis(syn: dict) -> str:
                       "csynth DSP", "csynth BRAM_18K", "synth LUT", "synth FF", "synth DSP", "synth BRAM tiles"], rows))
 
 
+def _rtl(s: dict) -> str:
+    rtl = s.get("rtl") or {}
+    if rtl.get("status") != "done":
+        return rtl.get("message", "The open RTL flow has not run (`make rtl`).")
+    sims, counts, lines = [], [], []
+    res = s.get("resources", {})
+    for variant, r in rtl["variants"].items():
+        n = r["keras"]["n_samples"]
+        same = lambda k: f"{n - r[k]['n_mismatched']}/{n}"  # noqa: E731
+        d = r["design"]
+        sims.append([variant, same("keras"), same("csim"), same("emulator"), d["latency_cycles"], r["latency_ns"],
+                     d["stage_delay_ns"], d["register_bits"]])
+        if r.get("diagnosis"):
+            lines.append(f"- `{variant}` differs first in {r['diagnosis']['where']}.")
+        hls = res.get(variant, {})
+        syn = r.get("synthesis")
+        c = syn["counts"] if syn else {}
+        counts.append([variant, "yosys" if syn else "-", c.get("lut_total"), c.get("lut_as_memory"), c.get("ff"),
+                       c.get("dsp"), c.get("carry"), c.get("bram_18k"), round(d["alkaid_cost"]),
+                       hls.get("source"), hls.get("lut"), hls.get("ff"), hls.get("dsp")])
+        if syn:
+            tool = syn["tool"]
+            cmd = syn["command"]
+    text = ("Each bit-exact firmware variant traced layer by layer into logic (alkaid), written as pipelined Verilog "
+            "(one sample per clock, II 1), simulated with Verilator on every test sample:\n\n"
+            + _table(["variant", "identical to QKeras", "to C simulation", "to emulator", "latency (cycles)",
+                      "latency (ns)", "logic per stage (ns)", "register bits"], sims))
+    if lines:
+        text += "\n\n" + "\n".join(lines)
+    if any(row[1] == "yosys" for row in counts):
+        text += (f"\n\nNetlist counts from `{tool}` (`{cmd}`) beside alkaid's own cost estimate of the logic and "
+                 "the HLS firmware's figures (their source named):\n\n"
+                 + _table(["variant", "source", "LUT", "of which LUT as memory", "FF", "DSP", "carry", "BRAM_18K",
+                           "alkaid cost", "HLS source", "HLS LUT", "HLS FF", "HLS DSP"], counts)
+                 + "\n\nThe Yosys figures count cells of a real netlist; Vivado maps differently, and there is no "
+                   "placement, routing or timing analysis: the latency is the pipeline's cycle count at the target "
+                   "clock, not a timing-closed figure.")
+    return text
+
+
 def render(s: dict) -> str:
     ds, cs, cq, cf = s["dataset"], s["csim"], s["csim_qat"], s["csim_float"]
     layer_rows = [[r["name"], r["weight_type"], r["bias_type"], r["accum_type"], r["result_type"],
@@ -185,6 +225,9 @@ Quantized+pruned firmware vs QKeras on the same quantized inputs: {verdict}.
 
 ## Synthesis
 {synth_txt}
+
+## Open RTL flow (no vendor tool)
+{_rtl(s)}
 """
 
 

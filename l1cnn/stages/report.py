@@ -153,6 +153,34 @@ def _per_layer_resources(synth: dict) -> dict:
     return {v: rows for v, rows in out.items() if rows}
 
 
+def _read_rtl(cfg) -> dict:
+    """rtl.json when it was made from the current projects and flow; else why not, in one line."""
+    from l1cnn.stages.rtl import rtl_key, rtl_path
+
+    path = rtl_path(cfg)
+    if not path.exists():
+        return {"status": "not run", "message": f"the open RTL flow has not run; run `make rtl MODEL={cfg.name}`"}
+    if cache.read_key(path) != rtl_key(cfg):
+        return {"status": "stale", "message": f"{paths.shown(path)} is from other firmware or another flow; run "
+                                              f"`make rtl MODEL={cfg.name}`"}
+    rtl = _read_json(path, f"l1cnn rtl --force --model {cfg.name}")
+    return {"status": "done", **rtl}
+
+
+def rtl_resources(rtl: dict) -> dict:
+    """Per RTL variant, the headline figures in the resources schema: Yosys netlist counts, the
+    pipeline's latency (cycles of the written Verilog) and II 1."""
+    out = {}
+    for variant, r in (rtl.get("variants") or {}).items():
+        syn = r.get("synthesis")
+        c = syn["counts"] if syn else {}
+        out[f"rtl_{variant}"] = {
+            "source": "yosys" if syn else "rtl (not synthesized)", "latency_cycles": r["design"]["latency_cycles"],
+            "latency_ns": r["latency_ns"], "ii_cycles": 1, "lut": c.get("lut_total"), "ff": c.get("ff"),
+            "dsp": c.get("dsp"), "bram_18k": c.get("bram_18k"), "carry": c.get("carry"), "bram_36k_tiles": None}
+    return out
+
+
 def run(cfg, force=False) -> dict:
     name = cfg.name
     ckey = csim_key(cfg)
@@ -161,6 +189,7 @@ def run(cfg, force=False) -> dict:
     gen = GENERATORS[cfg.dataset.generator]
     csim = _read_json(csim_path(cfg), f"make csim MODEL={name}")
     synth = _read_synth(cfg)
+    rtl = _read_rtl(cfg)
     prune_info = _read_json(paths.artifact_dir(name) / "prune.json", f"make prune MODEL={name}")
     history = _read_json(paths.artifact_dir(name) / "train_history.json", f"make train MODEL={name}")
     settings = read_settings(paths.firmware_dir(name, "pruned"))
@@ -200,8 +229,9 @@ def run(cfg, force=False) -> dict:
         "firmware": {"project": paths.shown(paths.firmware_dir(name, "pruned")),
                      "float_project": paths.shown(paths.firmware_dir(name, "float")), "hls": cfg.hls.as_dict(),
                      "layer_reuse_factors": settings.get("layer_reuse_factors")},
-        "resources": resources_block(synth),
+        "resources": {**resources_block(synth), **rtl_resources(rtl)},
         "synthesis": synth,
+        "rtl": rtl,
         "budget": plain(cfg.budget),
     }
     summary["level1_verdict"] = {v: verdict(r, cfg.budget, cfg.hls) for v, r in summary["resources"].items()}
