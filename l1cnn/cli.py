@@ -135,6 +135,9 @@ def build_parser():
     v.add_argument("--against-hls4ml-default", action="store_true",
                    help="also run hls4ml's default conversion on the same inputs and report its agreement")
     v.add_argument("--output-dir", help="keep the generated HLS project here (default: a temporary directory)")
+    v.add_argument("--rtl", metavar="DIR", help="also write the firmware as pipelined Verilog into DIR (open RTL flow), "
+                                                "simulate it with Verilator on the inputs and compare")
+    v.add_argument("--rtl-synthesize", action="store_true", help="with --rtl: also count its netlist with Yosys")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     es = sub.add_parser("estimate", help="offline resource/latency estimate of a saved model's hls4ml firmware")
     es.add_argument("model_file", help="a saved Keras/QKeras model (.h5, .keras, or .json with its weights beside), "

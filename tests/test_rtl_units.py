@@ -135,12 +135,16 @@ def test_rtl_section_defaults_and_bad_values():
 
     raw = yaml.safe_load((TEST_CONFIGS / "tiny_jet.yaml").read_text())
     cfg = config.validate(raw, "tiny.yaml")
-    assert cfg.rtl.variants == ("pruned", "qat") and cfg.rtl.stage_delay_ns is None and cfg.rtl.synthesize
-    ok = config.validate({**raw, "rtl": {"variants": ["pruned"], "stage_delay_ns": 2.0, "synthesize": False}}, "t")
-    assert ok.rtl.variants == ("pruned",) and ok.rtl.stage_delay_ns == 2.0 and not ok.rtl.synthesize
+    assert cfg.rtl.variants == ("pruned", "qat") and cfg.rtl.synthesize == ("pruned",)
+    assert cfg.rtl.stage_delay_ns is None
+    ok = config.validate({**raw, "rtl": {"variants": ["qat"], "stage_delay_ns": 2.0}}, "t")
+    assert ok.rtl.variants == ("qat",) and ok.rtl.stage_delay_ns == 2.0 and ok.rtl.synthesize == ()
+    none = config.validate({**raw, "rtl": {"synthesize": []}}, "t")
+    assert none.rtl.synthesize == () and none.rtl.variants == ("pruned", "qat")
     for bad, needle in [({"variants": ["float"]}, "rtl.variants"), ({"variants": []}, "rtl.variants"),
                         ({"stage_delay_ns": 9.0}, "rtl.stage_delay_ns"), ({"stage_delay_ns": 0}, "rtl.stage_delay_ns"),
-                        ({"synthesize": "yes"}, "rtl.synthesize"), ({"clock": 1}, "clock")]:
+                        ({"synthesize": "yes"}, "rtl.synthesize"), ({"clock": 1}, "clock"),
+                        ({"variants": ["pruned"], "synthesize": ["qat"]}, "which rtl.variants does not")]:
         with pytest.raises(ConfigError, match=needle):
             config.validate({**raw, "rtl": bad}, "t.yaml")
 

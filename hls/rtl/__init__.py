@@ -92,10 +92,14 @@ def run_flow(project_dir, x: np.ndarray, out_dir, stage_delay_ns=None, synthesiz
     if synthesize:
         say(f"simulated {len(flat)} samples ({seconds['verilator_run']:.1f} s); Yosys synth_xilinx")
         t = time.perf_counter()
+        from tqdm import tqdm
+
         src = out_dir / "src"
         stages = sorted(src.glob("logic*.v"), key=lambda p: int(p.stem[5:]))
-        result["synthesis"] = yosys_synth(sorted((src / "static").glob("*.v")), stages, src / f"{design.top}.v",
-                                          design.top, project.part, out_dir / "synth", jobs=jobs,
-                                          progress=lambda m: None)
+        with tqdm(total=len(stages) + 1, desc=f"yosys {out_dir.name}", unit="module", leave=False,
+                  disable=log is None) as bar:
+            result["synthesis"] = yosys_synth(sorted((src / "static").glob("*.v")), stages, src / f"{design.top}.v",
+                                              design.top, project.part, out_dir / "synth", jobs=jobs,
+                                              progress=lambda _name: bar.update())
         seconds["yosys"] = time.perf_counter() - t
     return y, result

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+from fractions import Fraction
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,14 +74,19 @@ def assign(x, t: HlsType, layer: str):
                         f"the quantization modes {', '.join('AP_' + m for m in ROUNDING)} and the overflow modes "
                         f"{', '.join('AP_' + m for m in OVERFLOW)}")
     k, i, f = kif(t)
-    y = x.quantize(k=k, i=i, f=f, overflow_mode=t.saturation, round_mode=t.rounding)
     # constants (a pruned kernel's bias-only outputs) are assigned here, exactly as the firmware's
-    # conversion does: alkaid's quantize mis-rounds some (a constant tie under AP_RND_CONV)
-    flat, src = np.asarray(y).ravel(), np.asarray(x).ravel()
-    for j, v in enumerate(src):
-        if v.low == v.high:
-            flat[j] = _const(_values(from_float(np.array([v.low]), t), f)[0], x)
-    return y
+    # conversion does: alkaid's quantize mis-rounds or refuses some (a tie under AP_RND_CONV, a
+    # negative constant wrapped into an unsigned type)
+    src = np.asarray(x)
+    flat = src.ravel()
+    const = np.array([v.low == v.high for v in flat], bool)
+    out = np.empty(flat.shape, dtype=object)
+    for j in np.flatnonzero(const):
+        out[j] = _const(_values(from_float(np.array([flat[j].low]), t), f)[0], x)
+    if not const.all():
+        rest = _fv(flat[~const], x)
+        out[~const] = np.asarray(rest.quantize(k=k, i=i, f=f, overflow_mode=t.saturation, round_mode=t.rounding))
+    return _fv(out.reshape(src.shape), x)
 
 
 def _fv(values, like):
@@ -145,11 +151,26 @@ def weight_parts(wq: np.ndarray, w_frac: int) -> list:
 
 
 def _matvec(x, parts):
-    """x @ (the sum of parts) exactly: one constant matrix-vector product per part."""
-    y = x @ parts[0]
+    """x @ (the sum of parts) exactly: one constant matrix-vector product per part over x's variables;
+    x's constant elements (a layer whose outputs do not depend on the input) are summed exactly here."""
+    flat = np.asarray(x)
+    const = np.array([v.low == v.high for v in flat], bool)
+    offset = np.zeros(parts[0].shape[1])
+    if const.any():
+        values = [Fraction(float(v.low)) for v in flat[const]]
+        exact = [sum((val * Fraction(float(w)) for p in parts for val, w in zip(values, p[const][:, j])),
+                     Fraction(0)) for j in range(parts[0].shape[1])]
+        offset = np.array([float(e) for e in exact])
+        if any(Fraction(o) != e for o, e in zip(offset, exact)):
+            raise NotTraced("a constant product needs more than 53 bits; the RTL flow's tracer computes exactly "
+                            "up to 53")
+    if const.all():
+        return _fv([_const(o, x) for o in offset], x)
+    xv = _fv(flat[~const], x)
+    y = xv @ parts[0][~const]
     for part in parts[1:]:
-        y = y + x @ part
-    return y
+        y = y + xv @ part[~const]
+    return y + offset
 
 
 def _kernel(layer, x, windows, kernel: Kernel):
@@ -283,8 +304,7 @@ def _pool_op(layer) -> str:
 
 def _average(layer, like, windows, acc_t):
     """avg(): y = 0, y += x into accum_t, then y / n truncated toward zero at accum_t's fractional bits,
-    into res_t. The division by a constant n is exact as floor(|y| * m / 2**s) with m = ceil(2**s / n)
-    and 2**s >= n * (the largest |y| in LSBs) (division by invariant integers by multiplication)."""
+    into res_t (nnet_pooling.h)."""
     name = layer.name
     out = []
     for window in windows:
@@ -292,15 +312,55 @@ def _average(layer, like, windows, acc_t):
         y = assign(_fv([terms[0]], like), acc_t, name)
         for t in terms[1:]:
             y = assign(y + assign(_fv([t], like), acc_t, name), acc_t, name)
-        out.append(np.asarray(y)[0])
-    y = _fv(out, like)
-    n = len(np.asarray(windows[0]))
-    _, i, f = kif(acc_t)
-    s = int(acc_t.width) + math.ceil(math.log2(n)) + 1  # |y| < 2**width LSBs
+        v = np.asarray(y)[0]
+        n = len(terms)
+        q = _floor_div(v.relu(), n, acc_t, name) - _floor_div((-v).relu(), n, acc_t, name)
+        out.append(q)
+    return assign(assign(_fv(out, like), acc_t, name), layer.output_type, name)
+
+
+def _floor_div(v, n: int, acc_t, name):
+    """floor(v / n) at accum_t's LSB for v >= 0, exactly. With v = S * step (S an integer of the value's
+    own LSB `step`, step = 2**e accum_t LSBs): floor(S / n) by multiplication, floor(S * m / 2**s) with
+    m = ceil(2**s / n), 2**s >= n * 2**bits(S) (division by invariant integers); the remainder
+    r = S - n * floor(S / n) < n, and floor(r * 2**e / n) as a sum of comparisons r >= j."""
+    from hls.emulate.fixed import frac_bits as fb
+
+    if v.high <= 0:
+        return v * 0
+    lsb = 2.0 ** -fb(acc_t)
+    step = max(float(v.step), lsb)
+    e = int(round(math.log2(step / lsb)))
+    bits = math.ceil(math.log2(v.high / step + 1))
+    s = bits + math.ceil(math.log2(n)) + 1
+    if bits + s > 52:
+        raise NotTraced(f"{name}: the average of {n} values of {acc_t.text} needs a {bits + s}-bit exact division; "
+                        "the RTL flow's tracer computes exactly up to 52 bits")
     m = -(-(1 << s) // n)
-    floor = lambda v: (v.relu() * (m * 2.0 ** -s)).quantize(k=0, i=i + 1, f=f)  # noqa: E731  (TRN, no wrap)
-    q = floor(y) - floor(-y)
-    return assign(assign(q, acc_t, name), layer.output_type, name)
+    q0 = _cmul(v, m * 2.0 ** -s / step).quantize(k=0, i=bits, f=0)  # floor(S / n), an integer
+    r = _cmul(v, 1.0 / step) - q0 * n  # 0 <= r < n, an integer
+    table = [(j << e) // n for j in range(n)]  # floor(j * 2**e / n)
+    tail = sum((_cmul(r >= j, (table[j] - table[j - 1]) * lsb) for j in range(1, n) if table[j] != table[j - 1]),
+               start=r * 0)
+    return _cmul(q0, step) + tail
+
+
+def _cmul(x, c: float):
+    """x * c for a constant c of any width, exactly: alkaid multiplies exactly by constants of up to
+    ~22 significant bits (measured), so c is split into parts of SPLIT_BITS bits."""
+    if c == 0:
+        return x * 0
+    mant, exp = math.frexp(abs(c))
+    q = int(mant * 2 ** 53)  # c = q * 2**(exp - 53) exactly
+    out, shift = None, exp - 53
+    while q:
+        chunk = q % (1 << SPLIT_BITS)
+        if chunk:
+            term = x * (math.copysign(chunk, c) * 2.0 ** shift)
+            out = term if out is None else out + term
+        q >>= SPLIT_BITS
+        shift += SPLIT_BITS
+    return out
 
 
 def padding(layer, inputs):
@@ -333,7 +393,9 @@ def normalize(layer, inputs):
             else np.zeros_like(scale))
     n_filt = int(layer.config.get("n_filt") or -1)
     idx = np.arange(len(x)) % n_filt if n_filt > 0 else np.arange(len(x))
-    return assign(x * scale[idx] + bias[idx], layer.output_type, layer.name)
+    flat = np.asarray(x)
+    terms = [_cmul(v, float(scale[j])) + float(bias[j]) for v, j in zip(flat, idx)]
+    return assign(_fv(terms, x), layer.output_type, layer.name)
 
 
 def merge(layer, inputs):
@@ -406,7 +468,9 @@ def trace_project(project: Project, progress=None) -> Traced:
     t_in = first.input_type
     from hls.emulate import input_size
 
-    inp = FVArrayInput((input_size(project),))
+    # alkaid's lookup-table lowering of one-bit inputs (binary_lut) refuses some constant inputs: off,
+    # every product goes to the CMVM solver
+    inp = FVArrayInput((input_size(project),), solver_options={"binary_lut": False})
     k, i, f = kif(t_in)  # the port: values of the input type (the testbench converts as the firmware does)
     values = {first.inputs[0]: inp.quantize(k=k, i=i, f=f)}
     layers = {}

@@ -54,15 +54,17 @@ def family(part: str) -> str:
                     "(xc7*, xcku*, xcvu*, xczu*, xcau*); choose such a part in hls.part")
 
 
-def counts(stat: dict, top: str) -> dict:
-    """{category: count} and the raw {cell type: count} of the top module in `stat -json` output."""
+def counts(stat: dict, top: str, boxes=()) -> dict:
+    """{category: count} and the raw {cell type: count} of the top module in `stat -json` output
+    (`boxes`: instances of modules counted on their own, left out)."""
     modules = stat.get("modules") or {}
     mod = modules.get(f"\\{top}") or modules.get(top)
     if mod is None:
         if len(modules) != 1:
             raise ToolError(f"Yosys' statistics name no module {top} (found {', '.join(modules) or 'none'})")
         mod = next(iter(modules.values()))
-    cells = {str(k).lstrip("\\$"): int(v) for k, v in (mod.get("num_cells_by_type") or {}).items()}
+    cells = {str(k).lstrip("\\$"): int(v) for k, v in (mod.get("num_cells_by_type") or {}).items()
+             if str(k).lstrip("\\") not in boxes}
     out = {k: 0 for k in ("lut", "lut_as_memory", "ff", "dsp", "carry", "bram_18k", "uram", "mux", "inv")}
     other = {}
     for cell, n in cells.items():
@@ -131,7 +133,9 @@ def synthesize(static: list, stages: list, top_file, top: str, part: str, workdi
         name = path.stem
         files = {**({} if boxes else lib), path.name: path.read_text(),
                  **{f"box_{Path(b).name}": _stub(Path(b)) for b in boxes}}
-        script = (f"read_verilog {' '.join(files)}; synth_xilinx {options} -top {name}; "
+        # the top holds only the pipeline registers (its stages are boxes): no multiplier whose registers
+        # DSP packing could absorb, and xilinx_dsp's register search takes minutes on 10^5 flip-flops
+        script = (f"read_verilog {' '.join(files)}; synth_xilinx {options}{' -nodsp' if boxes else ''} -top {name}; "
                   "tee -q -o stat.json stat -json")
         digest = hashlib.sha256((script + tool.version).encode() + b"".join(
             k.encode() + v.encode() for k, v in sorted(files.items()))).hexdigest()[:16]
@@ -139,9 +143,11 @@ def synthesize(static: list, stages: list, top_file, top: str, part: str, workdi
         if cached.exists():
             old = json.loads(cached.read_text())
             if old.get("digest") == digest:
+                if progress:
+                    progress(name)
                 return name, old["result"]
         stat, log = _run(tool, files, script, work, timeout_s)
-        result = counts(stat, name)
+        result = counts(stat, name, boxes=[Path(b).stem for b in boxes])
         tmp = cached.with_suffix(".tmp")
         tmp.write_text(json.dumps({"digest": digest, "result": result}))
         tmp.replace(cached)
@@ -149,10 +155,10 @@ def synthesize(static: list, stages: list, top_file, top: str, part: str, workdi
             progress(name)
         return name, result
 
-    jobs_list = sorted((Path(s) for s in stages), key=lambda p: -p.stat().st_size)  # the largest first
+    work_list = [(Path(top_file), tuple(stages))] + [  # the top (all the registers), then the largest stages first
+        (p, ()) for p in sorted((Path(s) for s in stages), key=lambda p: -p.stat().st_size)]
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        parts = dict(pool.map(one, jobs_list))
-    parts.update([one(Path(top_file), boxes=stages)])
+        parts = dict(pool.map(lambda job: one(*job), work_list))
     total = {k: sum(p["counts"][k] for p in parts.values()) for k in next(iter(parts.values()))["counts"]}
     cells = {}
     for p in parts.values():

@@ -39,20 +39,27 @@ def load_inputs(path, model) -> np.ndarray:
 
 
 def verify(model_path, inputs_path, hls, output_dir=None, input_format=None, keep_head=False,
-           against_default=False) -> dict:
+           against_default=False, rtl_dir=None, rtl_synthesize=False) -> dict:
     """The shared bit-exact check (hls/check.py) of a saved model on saved inputs (see verify_model)."""
     from models import io
 
     model = io.load(model_path)
     return verify_model(model, load_inputs(inputs_path, model), hls, output_dir, input_format, keep_head,
-                        against_default, label=str(model_path))
+                        against_default, label=str(model_path), rtl_dir=rtl_dir, rtl_synthesize=rtl_synthesize)
 
 
 def verify_model(model, x, hls, output_dir=None, input_format=None, keep_head=False, against_default=False,
-                 label="the model") -> dict:
+                 label="the model", rtl_dir=None, rtl_synthesize=False) -> dict:
     """`input_format` (a FixedFormat) declares the input of a model without an input quantizer: the
     inputs are rounded and saturated to it for Keras and the firmware alike. `against_default` also
-    runs hls4ml's own default conversion on the same inputs, for comparison."""
+    runs hls4ml's own default conversion on the same inputs, for comparison. `rtl_dir`: also take the
+    firmware through the open RTL flow (hls/rtl/) there and compare its Verilator simulation."""
+    if rtl_dir is not None and output_dir is None:  # the RTL flow reads the written project: keep it meanwhile
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="l1cnn-verify-") as tmp:
+            return verify_model(model, x, hls, Path(tmp) / "project", input_format, keep_head, against_default,
+                                label, rtl_dir, rtl_synthesize)
     from hls.check import check_model, default_conversion
     from hls.precision import NoInputFormat
     from hls.prepare import NOT_EXACT, prepare
@@ -70,6 +77,21 @@ def verify_model(model, x, hls, output_dir=None, input_format=None, keep_head=Fa
     res["input_format"] = None if input_format is None else input_format.hls_type()
     if against_default:
         res["hls4ml_default"] = default_conversion(model, x, hls)
+    if rtl_dir is not None:
+        res["rtl"] = _rtl(prepared, x, output_dir, rtl_dir, rtl_synthesize)
+    return res
+
+
+def _rtl(prepared, x, project, rtl_dir, synthesize) -> dict:
+    """The written project through the open RTL flow: its Verilator outputs against Keras (at the logits)
+    and the emulator (checked against the C simulation in the same run)."""
+    from hls.check import keras_logits
+    from hls.csim import default_jobs
+    from hls.rtl import run_flow
+    from hls.rtl.check import against
+
+    y, res = run_flow(project, x, rtl_dir, synthesize=synthesize, jobs=default_jobs())
+    res["keras"] = against(y, keras_logits(prepared.reference, x), as_float32=True)
     return res
 
 
@@ -105,6 +127,8 @@ def render(res: dict) -> str:
                      f"the firmware (--keep-head keeps it)")
     lines.append(_verdict(res))
     lines.append(_emulator_line(res.get("emulator") or {}))
+    if "rtl" in res:
+        lines.append(_rtl_line(res["rtl"]))
     if "hls4ml_default" in res:
         d = res["hls4ml_default"]
         lines.append(f"hls4ml's default conversion (ap_fixed<16,6>) on the same inputs: {d['bit_exact_fraction']:.2%} "
@@ -113,6 +137,20 @@ def render(res: dict) -> str:
         lines.append("exactness of these layers rests on Keras' float32 arithmetic (measured, not guaranteed):")
         lines += _float32_lines(res)
     return "\n".join(lines)
+
+
+def _rtl_line(r: dict) -> str:
+    n, d = r["keras"]["n_samples"], r["design"]
+    line = (f"RTL ({r['rtl_dir']}): Verilator identical to Keras on {n - r['keras']['n_mismatched']}/{n}, to the "
+            f"firmware (emulator) on {n - r['emulator']['n_mismatched']}/{n}; {d['latency_cycles']} pipeline stages "
+            f"({r['latency_ns']:g} ns at {d['clock_period_ns']:g} ns), II 1")
+    if r.get("diagnosis"):
+        line += f"; differs first in {r['diagnosis']['where']}"
+    if r.get("synthesis"):
+        c = r["synthesis"]["counts"]
+        line += (f"; {r['synthesis']['tool']}: LUT {c['lut_total']:,}, FF {c['ff']:,}, DSP {c['dsp']}, "
+                 f"carry {c['carry']:,} (netlist counts, no place and route or timing)")
+    return line
 
 
 def _emulator_line(emu: dict) -> str:
@@ -141,8 +179,13 @@ def _verdict(res: dict) -> str:
 
 
 def main(args, hls, input_format=None) -> int:
+    if args.rtl_synthesize and not args.rtl:
+        raise UserError("--rtl-synthesize counts the Verilog of --rtl DIR; pass --rtl DIR as well")
+    if args.rtl and Path(args.rtl).exists() and not Path(args.rtl).is_dir():
+        raise UserError(f"--rtl {args.rtl} is a file; name a directory for the Verilog project")
     res = verify(args.model_file, args.inputs, hls, args.output_dir, input_format, args.keep_head,
-                 args.against_hls4ml_default)
+                 args.against_hls4ml_default, args.rtl, args.rtl_synthesize)
     print(json.dumps(res) if args.json else render(res))
     emulator_ok = (res.get("emulator") or {}).get("status") not in ("differs", "failed")
-    return 0 if res["bit_exact_fraction"] == 1.0 and emulator_ok else 1
+    rtl_ok = "rtl" not in res or (res["rtl"]["keras"]["n_mismatched"] == 0 and res["rtl"]["emulator"]["n_mismatched"] == 0)
+    return 0 if res["bit_exact_fraction"] == 1.0 and emulator_ok and rtl_ok else 1

@@ -63,12 +63,12 @@ class Budget:
 
 @dataclass(frozen=True)
 class Rtl:
-    """The open RTL flow (`l1cnn rtl`): which firmware variants become Verilog, the logic delay each
-    pipeline stage may hold (None: hls.rtl.verilog.STAGE_DELAY_SHARE of the clock period), and
-    whether Yosys synthesizes them."""
+    """The open RTL flow (`l1cnn rtl`): which firmware variants become Verilog (each simulated on the
+    whole test set), which of them Yosys synthesizes (minutes per 100k LUTs), and the logic delay each
+    pipeline stage may hold (None: hls.rtl.STAGE_DELAY_SHARE of the clock period)."""
     variants: tuple = ("pruned", "qat")
+    synthesize: tuple = ("pruned",)
     stage_delay_ns: object = None
-    synthesize: bool = True
 
 
 @dataclass(frozen=True)

@@ -150,18 +150,23 @@ RTL_VARIANTS = ("pruned", "qat")  # the bit-exact firmware variants (the float o
 
 def _rtl(c, r, hls) -> Rtl:
     p, d = "rtl", Rtl()
-    c.section(r, p, ("variants", "stage_delay_ns", "synthesize"))
-    variants = c.get(r, "variants", p, default=list(d.variants))
-    if (not isinstance(variants, list) or not variants or any(v not in RTL_VARIANTS for v in variants)
-            or len(set(variants)) != len(variants)):
-        c.fail(f"{p}.variants", f"must list some of {', '.join(RTL_VARIANTS)}, each once (got {variants!r})")
+
+    def variants(key, default, allow_empty):
+        v = c.get(r, key, p, default=list(default))
+        if (not isinstance(v, list) or (not v and not allow_empty) or any(x not in RTL_VARIANTS for x in v)
+                or len(set(v)) != len(v)):
+            c.fail(f"{p}.{key}", f"must list {'' if allow_empty else 'one or more '}of {', '.join(RTL_VARIANTS)}, "
+                                 f"each once (got {v!r})")
+        return tuple(v)
+    c.section(r, p, ("variants", "synthesize", "stage_delay_ns"))
+    traced = variants("variants", d.variants, False)
+    synth = variants("synthesize", [v for v in d.synthesize if v in traced], True)
+    if set(synth) - set(traced):
+        c.fail(f"{p}.synthesize", f"lists {', '.join(sorted(set(synth) - set(traced)))}, which rtl.variants does not")
     delay = r.get("stage_delay_ns")
     if delay is not None:
         delay = c.number(r, "stage_delay_ns", p, 0.0, hls.clock_period_ns, lo_open=True)
-    synth = c.get(r, "synthesize", p, default=d.synthesize)
-    if not isinstance(synth, bool):
-        c.fail(f"{p}.synthesize", f"must be true or false (got {synth!r})")
-    return Rtl(tuple(variants), delay, synth)
+    return Rtl(traced, synth, delay)
 
 
 def validate(raw: dict, source: str) -> ModelConfig:

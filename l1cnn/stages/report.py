@@ -168,14 +168,16 @@ def _read_rtl(cfg) -> dict:
 
 
 def rtl_resources(rtl: dict) -> dict:
-    """Per RTL variant, the headline figures in the resources schema: Yosys netlist counts, the
-    pipeline's latency (cycles of the written Verilog) and II 1."""
+    """Per synthesized RTL variant, the headline figures in the resources schema: Yosys netlist counts,
+    the pipeline's latency (cycles of the written Verilog) and II 1."""
     out = {}
     for variant, r in (rtl.get("variants") or {}).items():
         syn = r.get("synthesis")
-        c = syn["counts"] if syn else {}
+        if not syn:  # simulated only (rtl.synthesize): no resource figures to judge
+            continue
+        c = syn["counts"]
         out[f"rtl_{variant}"] = {
-            "source": "yosys" if syn else "rtl (not synthesized)", "latency_cycles": r["design"]["latency_cycles"],
+            "source": "yosys", "latency_cycles": r["design"]["latency_cycles"],
             "latency_ns": r["latency_ns"], "ii_cycles": 1, "lut": c.get("lut_total"), "ff": c.get("ff"),
             "dsp": c.get("dsp"), "bram_18k": c.get("bram_18k"), "carry": c.get("carry"), "bram_36k_tiles": None}
     return out

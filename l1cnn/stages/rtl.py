@@ -52,7 +52,7 @@ def run(cfg, force=False, jobs=None) -> dict:
         rtl_dir = paths.rtl_dir(name, variant)
         info("rtl", f"{name}/{variant}: tracing {paths.shown(paths.firmware_dir(name, variant))} into {paths.shown(rtl_dir)}")
         y, res = run_flow(paths.firmware_dir(name, variant), x, rtl_dir, cfg.rtl.stage_delay_ns,
-                          cfg.rtl.synthesize, jobs or default_jobs(),
+                          variant in cfg.rtl.synthesize, jobs or default_jobs(),
                           log=lambda msg, v=variant: info("rtl", f"{name}/{v}: {msg}"))
         res["keras"] = against(y, logits[f"keras_{variant}"], as_float32=True)
         res["csim"] = against(y, logits[f"csim_{variant}"], as_float32=True)
