@@ -22,6 +22,10 @@ def test_four_class_firmware_is_bit_exact(summary):
     _, s = summary
     assert s["csim"]["n_samples"] == s["dataset"]["n_test"] == 144
     assert s["csim"]["bit_exact_fraction"] == 1.0 and s["csim"]["first_mismatch_layer"] is None
+    rtl = s["rtl"]["variants"]  # the residual Add and inception Concatenate as Verilog, in Verilator
+    assert list(rtl) == ["pruned"] and rtl["pruned"]["synthesis"] is None and "rtl_pruned" not in s["resources"]
+    for ref in ("keras", "csim", "emulator"):
+        assert rtl["pruned"][ref]["n_samples"] == 144 and rtl["pruned"][ref]["n_mismatched"] == 0, ref
 
 
 def test_multiclass_report_keys(summary):

@@ -46,7 +46,7 @@ def test_verilator_equals_qkeras_c_simulation_and_emulator(project, tmp_path):
     assert set(res["synthesis"]["modules"]) == {"l1cnn_top", *(f"logic{i}" for i in range(len(
         res["synthesis"]["modules"]) - 1))}
     assert res["synthesis"]["modules"]["l1cnn_top"]["ff"] == c["ff"]  # the stages are combinational
-    assert (tmp_path / "rtl/src/l1cnn_top.v").exists() and (tmp_path / "rtl/sim/tb").exists()
+    assert (tmp_path / "rtl/src/l1cnn_top.v").exists() and (tmp_path / "rtl/verilator/tb").exists()
 
 
 def test_rebuilds_only_what_changed(project, tmp_path):
@@ -57,7 +57,7 @@ def test_rebuilds_only_what_changed(project, tmp_path):
     path, _ = project
     x = inputs(50, 6)
     _, first = run_flow(path, x, tmp_path / "rtl", synthesize=False)
-    tb = tmp_path / "rtl/sim/tb"
+    tb = tmp_path / "rtl/verilator/tb"
     stamp = tb.stat().st_mtime_ns
     _, again = run_flow(path, x, tmp_path / "rtl", synthesize=False)
     assert tb.stat().st_mtime_ns == stamp and again["seconds"]["verilator_build"] < first["seconds"]["verilator_build"]
@@ -105,6 +105,22 @@ def test_a_layer_without_a_rule_is_one_line(project):
         trace_project(p)
 
 
+def test_a_design_larger_than_the_part_is_refused_before_any_tool(tmp_path, monkeypatch):
+    import hls.parts
+    from hls.convert import write_project
+    from hls.prepare import prepare
+    from hls.rtl import TooLarge, run_flow
+    from hls.settings import DEFAULTS
+
+    prj = tmp_path / "prj"
+    write_project(prepare(random_model(11)), DEFAULTS.with_(part="xc7z007sclg225-1"), prj, stamp="0badcafe")
+    real = hls.parts.lookup
+    monkeypatch.setattr(hls.parts, "lookup", lambda part: {**real(part), "lut": 100})  # smaller than the logic
+    with pytest.raises(TooLarge, match=r"costs about [\d,]+ LUTs .* more than the xc7z007sclg225-1's 100; choose"):
+        run_flow(prj, inputs(4, 1), tmp_path / "rtl")
+    assert not (tmp_path / "rtl").exists()  # refused before anything was written
+
+
 def test_broken_verilog_is_one_line_naming_the_tool(project, tmp_path):
     from hls.rtl import run_flow
     from hls.rtl.simulate import build
@@ -115,7 +131,8 @@ def test_broken_verilog_is_one_line_naming_the_tool(project, tmp_path):
     path, _ = project
     run_flow(path, inputs(8, 1), tmp_path / "rtl", synthesize=False)
     d = read_design(tmp_path / "rtl")
-    (tmp_path / "rtl/src/logic0.v").write_text("module logic0 (input a; endmodule\n")
+    (tmp_path / "rtl/src/logic0.v").write_text("module logic0 (input [3:0] model_inp, output [3:0] model_out);\n"
+                                               "  assign model_out = model_inp + ;\nendmodule\n")
     with pytest.raises(ToolError, match=r"^Verilator 5\.48\.0 failed to build .*full log: .*verilator\.log"):
         build(tmp_path / "rtl", d.wrapper, d.inp, d.out, d.latency_cycles, log=tmp_path / "rtl/verilator.log")
     src = tmp_path / "rtl/src"

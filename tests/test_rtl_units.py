@@ -31,6 +31,12 @@ def test_pack_unpack_round_trip(width, signed):
     assert np.array_equal(unpack(words, port), q)
 
 
+def test_a_zero_width_port_is_one_idle_word():
+    """A model whose outputs do not depend on its input: alkaid declares a 0-bit input port."""
+    port = Port(243, 0, False, 0)
+    assert port.words == 1 and np.array_equal(pack(np.zeros((3, 243)), port), np.zeros((3, 1), np.uint32))
+
+
 def test_pack_places_element_j_at_bits_j_times_width():
     port = Port(3, 12, False, 0)
     words = pack(np.array([[0x001, 0x000, 0xABC]]), port)

@@ -23,7 +23,7 @@ import numpy as np
 from hls.rtl.tools import ToolError
 from hls.rtl.trace import NotTraced
 
-__all__ = ["NotTraced", "ToolError", "flow_digest", "run_flow", "stage_delay"]
+__all__ = ["NotTraced", "TooLarge", "ToolError", "flow_digest", "run_flow", "stage_delay"]
 
 # Logic delay per pipeline stage, as a share of the clock period: alkaid's delay model counts carry
 # chains and LUT levels, not routing, which on a large UltraScale+ design takes about as long again.
@@ -32,6 +32,23 @@ STAGE_DELAY_SHARE = 0.5
 
 def stage_delay(clock_period_ns: float, stage_delay_ns: float | None = None) -> float:
     return float(stage_delay_ns) if stage_delay_ns else STAGE_DELAY_SHARE * float(clock_period_ns)
+
+
+class TooLarge(NotTraced):
+    """The traced logic is larger than the whole part: Verilator and Yosys would run for hours on it."""
+
+
+def _fits(logic, part: str) -> None:
+    from hls.parts import UnknownPart, lookup
+
+    try:
+        luts = lookup(part)["lut"]
+    except UnknownPart:
+        return
+    if logic.cost > luts:
+        raise TooLarge(f"the traced logic costs about {logic.cost:,.0f} LUTs (alkaid's estimate), more than the "
+                       f"{part}'s {luts:,}; choose a larger part (hls.part), prune more or narrow the types, or "
+                       "leave this variant out of rtl.variants")
 
 
 def flow_digest() -> str:
@@ -68,6 +85,7 @@ def run_flow(project_dir, x: np.ndarray, out_dir, stage_delay_ns=None, synthesiz
     traced = trace_project(project)
     logic = traced.logic()
     seconds["trace"] = time.perf_counter() - t
+    _fits(logic, project.part)
     delay = stage_delay(project.clock_period_ns, stage_delay_ns)
     t = time.perf_counter()
     design = write_design(logic, out_dir, project.part, project.clock_period_ns, delay)

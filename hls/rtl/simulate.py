@@ -87,14 +87,16 @@ class Port:
     frac: int
 
     @property
-    def words(self) -> int:
-        return -(-self.size * self.width // 32)
+    def words(self) -> int:  # at least one: a model whose outputs do not depend on its input has a 0-bit input
+        return max(1, -(-self.size * self.width // 32))
 
 
 def pack(q: np.ndarray, port: Port) -> np.ndarray:
     """Integers q (N, size) as the port's raw bits, (N, words) uint32 little-endian words."""
     q = np.asarray(q, np.int64)
     n = len(q)
+    if port.width == 0:  # nothing to drive (the port is declared [-1:0]: held at zero)
+        return np.zeros((n, port.words), np.uint32)
     mask = (1 << port.width) - 1
     out = np.empty((n, port.words), np.uint32)
     shifts = np.arange(port.width, dtype=np.int64)
@@ -149,10 +151,10 @@ def sources(rtl_dir: Path) -> list:
 
 
 def build(rtl_dir: Path, top: str, inp: Port, out: Port, latency: int, jobs: int = 1, log=None) -> Simulator:
-    """Verilate the project in rtl_dir (top module `top`) with the testbench into rtl_dir/sim/tb; reused
+    """Verilate the project in rtl_dir (top module `top`) with the testbench into rtl_dir/verilator/tb; reused
     while the sources, the testbench and the Verilator release are unchanged."""
     tool = verilator()
-    sim = Path(rtl_dir) / "sim"
+    sim = Path(rtl_dir) / "verilator"
     files = sources(rtl_dir)
     h = hashlib.sha256(TESTBENCH.encode() + tool.version.encode() + f"{inp}{out}{top}".encode())
     for f in files:

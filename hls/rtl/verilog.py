@@ -50,8 +50,8 @@ def _port(sig) -> Port:
 
 
 def write_design(logic, path, part: str, clock_period_ns: float, stage_delay_ns: float) -> RtlDesign:
-    """The Verilog project of `logic` in directory `path` (replaced as a whole, atomically: a reader
-    sees the old project or the new one)."""
+    """The Verilog project of `logic` in directory `path`: written beside it, then each generated entry
+    (src/, model/, scripts, design.json last) moved into place."""
     from alkaid.codegen.rtl.rtl_model import RTLModel
 
     path = Path(path)
@@ -66,15 +66,21 @@ def write_design(logic, path, part: str, clock_period_ns: float, stage_delay_ns:
                            float(stage_delay_ns), float(logic.latency[1]), int(model.reg_bits),
                            float(logic.cost), part)
         (tmp / DESIGN_FILE).write_text(json.dumps(asdict(design), indent=1))
-        old = path.with_name(f".{path.name}-old")
-        if path.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+        path.mkdir(exist_ok=True)
+        # each generated entry replaces its old self (design.json last); sim/ and synth/ stay: the
+        # Verilator binary and the Yosys counts are reused while the sources they were made from are
+        for entry in sorted(tmp.iterdir(), key=lambda e: e.name == DESIGN_FILE):
+            target = path / entry.name
+            if target.is_dir():
+                old = path / f".{entry.name}-old"
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(target, old)
+                os.replace(entry, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(entry, target)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return design
 
 
