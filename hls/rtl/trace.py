@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import functools
 import math
-from fractions import Fraction
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -44,10 +44,6 @@ class Traced:
     layers: dict
     output: str
     input_type: HlsType
-
-    @property
-    def outputs(self):
-        return self.layers[self.output]
 
     def logic(self, layer: str | None = None):
         """alkaid CombLogic from the input to `layer`'s output (default: the project's output)."""
