@@ -26,7 +26,7 @@ def point_key(raw: dict, dkey: str) -> str:
     from hls.emulate import source_digest
     from hls.estimate import model_digest
 
-    sections = {k: v for k, v in raw.items() if k not in ("name", "description", "dataset")}
+    sections = {k: v for k, v in raw.items() if k not in ("name", "description", "dataset", "rtl")}  # rtl: not run
     return cache.make_key("scan-point", POINT_SCHEMA, dkey, sections, source_digest(), model_digest())
 
 

@@ -179,12 +179,13 @@ def _verdict(res: dict) -> str:
 
 
 def main(args, hls, input_format=None) -> int:
-    if args.rtl_synthesize and not args.rtl:
+    rtl, rtl_synthesize = getattr(args, "rtl", None), getattr(args, "rtl_synthesize", False)
+    if rtl_synthesize and not rtl:
         raise UserError("--rtl-synthesize counts the Verilog of --rtl DIR; pass --rtl DIR as well")
-    if args.rtl and Path(args.rtl).exists() and not Path(args.rtl).is_dir():
-        raise UserError(f"--rtl {args.rtl} is a file; name a directory for the Verilog project")
+    if rtl and Path(rtl).exists() and not Path(rtl).is_dir():
+        raise UserError(f"--rtl {rtl} is a file; name a directory for the Verilog project")
     res = verify(args.model_file, args.inputs, hls, args.output_dir, input_format, args.keep_head,
-                 args.against_hls4ml_default, args.rtl, args.rtl_synthesize)
+                 args.against_hls4ml_default, rtl, rtl_synthesize)
     print(json.dumps(res) if args.json else render(res))
     emulator_ok = (res.get("emulator") or {}).get("status") not in ("differs", "failed")
     rtl_ok = "rtl" not in res or (res["rtl"]["keras"]["n_mismatched"] == 0 and res["rtl"]["emulator"]["n_mismatched"] == 0)

@@ -112,7 +112,8 @@ def as_raw(cfg: ModelConfig) -> dict:
     return {"name": cfg.name, "description": cfg.description, "classes": list(cfg.classes),
             "dataset": plain(cfg.dataset), "input": plain(cfg.input), "architecture": _raw_layers(cfg.architecture),
             "quantization": plain(cfg.quantization), "training": plain(cfg.training),
-            "pruning": plain(cfg.pruning), "hls": plain(cfg.hls), "budget": plain(cfg.budget)}
+            "pruning": plain(cfg.pruning), "hls": plain(cfg.hls), "budget": plain(cfg.budget),
+            "rtl": {k: v for k, v in plain(cfg.rtl).items() if v is not None}}
 
 
 def plain(value):
