@@ -139,3 +139,19 @@ def test_broken_verilog_is_one_line_naming_the_tool(project, tmp_path):
     with pytest.raises(ToolError, match=r"^Yosys .* failed \(.*ERROR"):
         synthesize(sorted((src / "static").glob("*.v")), [src / "logic0.v"], src / "l1cnn_top.v", "l1cnn_top",
                    d.part, tmp_path / "synth")
+
+
+def test_verify_takes_any_saved_model_through_the_rtl_flow(project, tmp_path):
+    """`l1cnn verify MODEL --inputs X --rtl DIR`: a saved model's firmware as Verilog, its Verilator outputs
+    compared with Keras; --rtl-synthesize without --rtl is one line."""
+    from tests.helpers import one_line_error, run_cli
+
+    _, model = project
+    model.save(tmp_path / "m.h5")
+    np.save(tmp_path / "x.npy", inputs(64, 3))
+    r = run_cli("verify", tmp_path / "m.h5", "--inputs", tmp_path / "x.npy", "--rtl", tmp_path / "rtl")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Verilator identical to Keras on 64/64, to the firmware (emulator) on 64/64" in r.stdout, r.stdout
+    assert (tmp_path / "rtl/src/l1cnn_top.v").exists()
+    bad = run_cli("verify", tmp_path / "m.h5", "--inputs", tmp_path / "x.npy", "--rtl-synthesize")
+    one_line_error(bad, "--rtl-synthesize", "--rtl DIR")
