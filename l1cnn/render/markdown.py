@@ -132,8 +132,8 @@ def _rtl(s: dict) -> str:
         n = r["keras"]["n_samples"]
         same = lambda k: f"{n - r[k]['n_mismatched']}/{n}"  # noqa: E731
         d = r["design"]
-        sims.append([variant, same("keras"), same("csim"), same("emulator"), d["latency_cycles"], r["latency_ns"],
-                     d["stage_delay_ns"], d["register_bits"]])
+        sims.append([variant, same("keras"), same("csim"), same("emulator"), d["latency_cycles"], f"{r['latency_ns']:g}",
+                     f"{d['stage_delay_ns']:g}", d["register_bits"]])
         if r.get("diagnosis"):
             lines.append(f"- `{variant}` differs first in {r['diagnosis']['where']}.")
         hls = res.get(variant, {})
