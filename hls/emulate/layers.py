@@ -34,7 +34,7 @@ def _bits(v) -> int:
     return int(v).bit_length()
 
 
-def _ints(values, t) -> np.ndarray:
+def literal_ints(values, t) -> np.ndarray:
     """Weights as written (decimal literals) to integers of type t, as the C++ compiler converts them:
     the literal to a double, the double to t with t's quantization and overflow modes."""
     return from_float(np.asarray(values, np.float64), t)
@@ -73,8 +73,8 @@ def _read_weights(layer, n_in, n_out) -> Weights:
         w, b = layer.kernel(n_in, n_out)
     except KeyError as e:
         raise NotEmulated(str(e)) from None
-    bq = _ints(b, bt) if b is not None and bt is not None else None
-    wq = _ints(w, wt)
+    bq = literal_ints(b, bt) if b is not None and bt is not None else None
+    wq = literal_ints(w, wt)
     wi = np.abs(wq if wq.dtype == object else wq.astype(np.int64))
     return Weights(wq, frac_bits(wt), bq, frac_bits(bt) if bt is not None else 0,
                    _bits(wi.max(initial=0)), int(wi.sum(axis=0).max(initial=0)))
@@ -330,10 +330,10 @@ def normalize(layer, inputs):
     b_name = next((k for k in layer.weights if k.startswith("b")), None)
     if st is None or s_name is None:
         raise NotEmulated(f"{layer.name}: no scale")
-    scale = _ints(layer.weights[s_name], st)
+    scale = literal_ints(layer.weights[s_name], st)
     p_frac = x.frac + frac_bits(st)
     has_bias = b_name is not None and bt is not None
-    bias, b_frac = (_ints(layer.weights[b_name], bt), frac_bits(bt)) if has_bias else (np.zeros_like(scale), p_frac)
+    bias, b_frac = (literal_ints(layer.weights[b_name], bt), frac_bits(bt)) if has_bias else (np.zeros_like(scale), p_frac)
     n = x.q.shape[1]
     n_filt = int(layer.config.get("n_filt") or -1)
     idx = np.arange(n) % n_filt if n_filt > 0 else np.arange(n)
@@ -405,13 +405,21 @@ def merge(layer, inputs):
     raise NotEmulated(f"{layer.name}: nnet::{fn} is not emulated")
 
 
-def _concatenate(layer, inputs):
-    c, t = layer.config, layer.output_type
+def concat_layout(layer, sizes) -> tuple:
+    """nnet_merge.h's concatenation of inputs with `sizes` values each: (each input's shape, the axis
+    they are joined along, batch excluded)."""
+    c = layer.config
     dims = 3 if layer.function.endswith("3d") else 2 if layer.function.endswith("2d") else 1
-    shapes = [[int(c.get(f"n_elem{i}_{d}") or 1) for d in range(dims)] if dims > 1 else [v.q.shape[1]]
-              for i, v in zip((1, 2), inputs)]
+    if dims == 1:
+        return [[n] for n in sizes], 0
+    shapes = [[int(c.get(f"n_elem{i}_{d}") or 1) for d in range(dims)] for i in (1, 2)]
     axis = int(c.get("axis", -1))  # Keras' axis, batch included (nnet_merge.h: 3 or -1 is the last of 3d)
-    ax = 0 if dims == 1 else {(3, 3): 2, (3, -1): 2, (3, 2): 1, (3, -2): 1, (2, 2): 1, (2, -1): 1}.get((dims, axis), 0)
+    return shapes, {(3, 3): 2, (3, -1): 2, (3, 2): 1, (3, -2): 1, (2, 2): 1, (2, -1): 1}.get((dims, axis), 0)
+
+
+def _concatenate(layer, inputs):
+    t = layer.output_type
+    shapes, ax = concat_layout(layer, [v.q.shape[1] for v in inputs])
     parts = [quantize(v.q, v.frac, t).reshape(len(v.q), *shape) for v, shape in zip(inputs, shapes)]
     out = np.concatenate(parts, axis=ax + 1).reshape(len(parts[0]), -1)
     return Fixed(out, frac_bits(t), int(t.width))

@@ -21,9 +21,9 @@ from fractions import Fraction
 import numpy as np
 
 from common.errors import L1CNNError
-from hls.emulate.fixed import NotEmulated, frac_bits, from_float, quantize
-from hls.emulate.layers import (check_product, exact_sum, geometry, kernel_weights, pool_config, pool_op,
-                                saturating)
+from hls.emulate.fixed import NotEmulated, frac_bits, from_float, quantize, to_float
+from hls.emulate.layers import (EMULATORS, check_product, concat_layout, exact_sum, geometry, kernel_weights,
+                                literal_ints, pool_config, pool_op, saturating)
 from hls.project import HlsType, Project
 
 __all__ = ["NotTraced", "Traced", "TRACERS", "trace_project", "untraceable"]
@@ -78,7 +78,7 @@ def assign(x, t: HlsType, layer: str):
     const = np.array([v.low == v.high for v in flat], bool)
     out = np.empty(flat.shape, dtype=object)
     for j in np.flatnonzero(const):
-        out[j] = _const(_values(from_float(np.array([flat[j].low]), t), f)[0], x)
+        out[j] = _const(to_float(from_float(np.array([flat[j].low]), t), f)[0], x)
     if not const.all():
         rest = _fv(flat[~const], x)
         out[~const] = np.asarray(rest.quantize(k=k, i=i, f=f, overflow_mode=t.saturation, round_mode=t.rounding))
@@ -95,10 +95,6 @@ def _const(value: float, like):
     from alkaid.trace.fixed_variable import FVariable
 
     return FVariable.from_const(float(value), hwconf=like.hwconf)
-
-
-def _values(q, frac) -> np.ndarray:
-    return np.ldexp(np.asarray(q, np.float64), -int(frac))
 
 
 @dataclass
@@ -124,7 +120,7 @@ def _constants(layer, n_in: int, n_out: int) -> Kernel:
     k = kernel_weights(layer, n_in, n_out)
     bias = quantize(k.b if k.b is not None else np.zeros(n_out, np.int64), k.b_frac, acc_t)
     exact = exact_sum(acc_t, frac_bits(layer.input_type) + k.w_frac, frac_bits(acc_t))
-    return Kernel(weight_parts(k.w, k.w_frac), _values(bias, frac_bits(acc_t)), acc_t, exact)
+    return Kernel(weight_parts(k.w, k.w_frac), to_float(bias, frac_bits(acc_t)), acc_t, exact)
 
 
 SPLIT_BITS = 16  # alkaid's CMVM solver is exact for constants of up to ~22 significant bits (measured):
@@ -376,16 +372,14 @@ def padding(layer, inputs):
 
 def normalize(layer, inputs):
     """res = data * scale + bias in full precision, into res_t (per channel when n_filt is set)."""
-    from hls.emulate.layers import _ints
-
     (x,) = inputs
     st, bt = layer.typed("scale_t"), layer.typed("bias_t")
     s_name = next((k for k in layer.weights if k.startswith("s")), None)
     b_name = next((k for k in layer.weights if k.startswith("b")), None)
     if st is None or s_name is None:
         raise NotTraced(f"{layer.name}: no scale")
-    scale = _values(_ints(layer.weights[s_name], st), frac_bits(st))
-    bias = (_values(_ints(layer.weights[b_name], bt), frac_bits(bt)) if b_name is not None and bt is not None
+    scale = to_float(literal_ints(layer.weights[s_name], st), frac_bits(st))
+    bias = (to_float(literal_ints(layer.weights[b_name], bt), frac_bits(bt)) if b_name is not None and bt is not None
             else np.zeros_like(scale))
     n_filt = int(layer.config.get("n_filt") or -1)
     idx = np.arange(len(x)) % n_filt if n_filt > 0 else np.arange(len(x))
@@ -419,31 +413,16 @@ def merge(layer, inputs):
 
 
 def _concatenate(layer, inputs):
-    c, t = layer.config, layer.output_type
-    dims = 3 if layer.function.endswith("3d") else 2 if layer.function.endswith("2d") else 1
-    if dims == 1:
-        shapes = [[len(v)] for v in inputs]
-    else:
-        shapes = [[int(c.get(f"n_elem{i}_{d}") or 1) for d in range(dims)] for i in (1, 2)]
-    axis = int(c.get("axis", -1))
-    ax = 0 if dims == 1 else {(3, 3): 2, (3, -1): 2, (3, 2): 1, (3, -2): 1, (2, 2): 1, (2, -1): 1}.get((dims, axis), 0)
-    parts = [np.asarray(assign(v, t, layer.name)).reshape(shape) for v, shape in zip(inputs, shapes)]
+    shapes, ax = concat_layout(layer, [len(v) for v in inputs])
+    parts = [np.asarray(assign(v, layer.output_type, layer.name)).reshape(shape) for v, shape in zip(inputs, shapes)]
     return _fv(np.concatenate(parts, axis=ax).reshape(-1), inputs[0])
 
 
-TRACERS = {
-    "dense": dense, "dense_latency": dense, "dense_resource": dense,
-    "conv_1d_cl": conv, "conv_2d_cl": conv,
-    "pointwise_conv_1d_cl": conv, "pointwise_conv_2d_cl": conv,
-    "depthwise_conv_1d_cl": conv, "depthwise_conv_2d_cl": conv,
-    "relu": relu, "linear": linear,
-    "pooling1d_cl": pooling, "pooling2d_cl": pooling,
-    "global_pooling1d_cl": global_pooling, "global_pooling2d_cl": global_pooling,
-    "zeropad1d_cl": padding, "zeropad2d_cl": padding, "normalize": normalize,
-    "clone_stream": identity, "repack_stream": identity,
-    **{fn: merge for fn in ("add", "subtract", "multiply", "average", "maximum", "minimum",
-                            "concatenate1d", "concatenate2d", "concatenate3d")},
-}
+# One rule per emulator (hls/emulate/layers.py EMULATORS says which nnet functions each covers): a
+# function the emulator reproduces is traced by the rule of the same name
+_RULES = {rule.__name__: rule for rule in (dense, conv, relu, linear, identity, pooling, global_pooling, padding,
+                                           normalize, merge)}
+TRACERS = {fn: _RULES[emulator.__name__] for fn, emulator in EMULATORS.items()}
 
 
 def untraceable(project: Project) -> list:
