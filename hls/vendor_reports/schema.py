@@ -65,7 +65,40 @@ def make_report(source, files, **fields):
             "clock": {"target_ns": None, "estimated_ns": None, "uncertainty_ns": None},
             "latency": make_latency(None, None, None, None, None),
             "interval": {"min_cycles": None, "max_cycles": None, "type": None},
-            "resources": {r: None for r in RESOURCES}, "instances": [], "post_synthesis": None, **fields}
+            "resources": {r: None for r in RESOURCES}, "instances": [], "post_synthesis": None,
+            "post_implementation": None, "timing": None, "cosim": None, "power": None, "design_size": None, **fields}
+
+
+# Vivado's 'Design State' header: Synthesized/Optimized before placement; Placed, Physopt postPlace,
+# Routed, Fully Routed after it. Reports without that line (Vivado < 2018) name their step in the
+# command's file name (hls4ml: vivado_synth.rpt; Vivado runs: *_placed.rpt, *_routed.rpt).
+_IMPLEMENTED = re.compile(r"plac|rout|impl", re.I)
+STAGE_RANK = {"synthesis": 1, "placed": 2, "routed": 3}
+
+
+def vivado_stage(header: dict) -> str:
+    """'synthesis', 'placed' or 'routed': how far the design had gone when Vivado wrote the report."""
+    said = header.get("Design State") or header.get("Command") or ""
+    if not _IMPLEMENTED.search(said):
+        return "synthesis"
+    return "routed" if re.search(r"rout|impl", said, re.I) else "placed"
+
+
+def make_post(header: dict, hierarchical: bool, **resources) -> dict:
+    """A Vivado utilization result: 'post_synthesis' or 'post_implementation' of the schema."""
+    return {"source": "vivado", "tool_version": vivado_version(header), "part": header.get("Device"),
+            "top": header.get("Design"), "design_state": header.get("Design State"),
+            "stage": vivado_stage(header), "hierarchical": hierarchical, "instances": [],
+            **{k: None for k in ("LUT", "FF", "DSP", "BRAM_36K_tiles", "URAM")}, **resources}
+
+
+def post_key(post: dict) -> str:
+    return "post_synthesis" if post["stage"] == "synthesis" else "post_implementation"
+
+
+def vivado_version(header: dict):
+    m = re.match(r"Vivado v\.(\S+)", header.get("Tool Version") or "")
+    return m and m.group(1)
 
 
 def make_instance(name, module, **fields):

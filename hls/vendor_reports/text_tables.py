@@ -75,3 +75,16 @@ def header_field(text, label):
     """The value of a '* <label>: value' line of an HLS report's header, or None."""
     m = re.search(rf"^\s*\* {label}:[ \t]*(\S+)", text, re.M)
     return m and m.group(1)
+
+
+def vivado_header(text) -> dict:
+    """The '| Key : value' block at the top of every Vivado report (Tool Version, Command, Design,
+    Device, Design State, ...), as {key: value}; {} if there is none."""
+    out = {}
+    for line in text[:6000].splitlines():
+        m = re.match(r"^\|\s*([A-Z][\w ]*?)\s*:\s*(.*?)\s*$", line)
+        if m and m.group(1) not in out:
+            out[m.group(1)] = m.group(2)
+        elif out and not line.startswith("|"):
+            break
+    return out

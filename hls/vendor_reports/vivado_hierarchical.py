@@ -1,16 +1,16 @@
 """``report_utilization -hierarchical``: Vivado's utilization by hierarchy, one row per instance
 (an hls4ml layer's process, a FIFO), indented by depth; the first row is the whole design.
 
-It fills the schema's 'post_synthesis' like the flat report (totals from the top row; this report has
-no 'Available' column, so available and percent are None) and adds 'instances': the rows one level
-below the top, with their LUT/FF/DSP/RAMB counts, to compare per layer.
+It fills the schema's 'post_synthesis' or 'post_implementation' like the flat report (totals from the
+top row; this report has no 'Available' column, so available and percent are None) and adds
+'instances': the rows one level below the top, with their LUT/FF/DSP/RAMB counts, to compare per
+layer. 7-series columns say 'DSP48 Blocks', UltraScale(+) 'DSP Blocks' (and 'URAM').
 """
 from __future__ import annotations
 
-import re
 
-from hls.vendor_reports.schema import ReportError, make_report, make_resource, number
-from hls.vendor_reports.text_tables import BORDER, find_line, read_table, row_dicts
+from hls.vendor_reports.schema import ReportError, make_post, make_report, make_resource, number, post_key
+from hls.vendor_reports.text_tables import BORDER, find_line, read_table, row_dicts, vivado_header
 
 # column key (text_tables.row_dicts) -> schema name
 _COLUMNS = {"totalluts": "LUT", "logicluts": "LUT_logic", "lutrams": "LUTRAM", "srls": "SRL", "ffs": "FF",
@@ -41,9 +41,7 @@ def read(path, text) -> dict:
     depths = [_depth(r[inst_col][1:] if r[inst_col].startswith(" ") else r[inst_col]) for r in raw]
     values = [{_COLUMNS[c]: number(v) for c, v in r.items() if c in _COLUMNS} for r in rows]
     top = values[0]
-    field = lambda pattern: (re.search(rf"^\|\s*{pattern}", text, re.M) or [None, None])[1]  # noqa: E731
-    post = {"source": "vivado", "tool_version": field(r"Tool Version\s*:\s*Vivado v\.(\S+)"),
-            "part": field(r"Device\s*:\s*(\S+)"), "hierarchical": True}
+    post = make_post(vivado_header(text), hierarchical=True)
     for key in ("LUT", "FF", "DSP", "URAM"):
         post[key] = make_resource(top.get(key), None)
     tiles = None if top.get("RAMB36") is None else top["RAMB36"] + (top.get("RAMB18") or 0) / 2
@@ -52,5 +50,6 @@ def read(path, text) -> dict:
     post["instances"] = [{"instance": r["instance"], "module": r.get("module", ""), **v}
                          for r, v, d in zip(rows[1:], values[1:], depths[1:]) if d == base
                          and not r["instance"].startswith("(")]
-    return make_report("vivado", [path], top=rows[0]["instance"], tool_version=post["tool_version"],
-                       part=post["part"], post_synthesis=post)
+    post["top"] = post["top"] or rows[0]["instance"]
+    return make_report("vivado", [path], top=post["top"], tool_version=post["tool_version"],
+                       part=post["part"], **{post_key(post): post})

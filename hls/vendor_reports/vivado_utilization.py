@@ -1,13 +1,15 @@
-"""``vivado_synth.rpt``: Vivado ``report_utilization`` after logic synthesis, as hls4ml writes it.
+"""``report_utilization`` (flat): Vivado's utilization after logic synthesis (hls4ml's vivado_synth.rpt)
+or after placement and routing (a run's *_utilization_placed.rpt, vivado_utilization.rpt).
 
-It fills the schema's 'post_synthesis'; 'top' and 'part' come from its header.
+It fills the schema's 'post_synthesis' or 'post_implementation', as its 'Design State' header says
+(schema.vivado_stage); 'top' and 'part' come from its header. The 7-series layout names its rows
+'Slice LUTs'/'Slice Registers', UltraScale(+) 'CLB LUTs'/'CLB Registers'.
 """
 from __future__ import annotations
 
-import re
 
-from hls.vendor_reports.schema import ReportError, make_report, make_resource, number
-from hls.vendor_reports.text_tables import BORDER, find_line, read_table, row_dicts
+from hls.vendor_reports.schema import ReportError, make_post, make_report, make_resource, number, post_key
+from hls.vendor_reports.text_tables import BORDER, find_line, read_table, row_dicts, vivado_header
 
 # Vivado names its rows per device family (7-series "Slice ...", UltraScale+ "CLB ...").
 _SYNTH_ROWS = {"LUT": ("CLB LUTs", "Slice LUTs"), "FF": ("CLB Registers", "Slice Registers"),
@@ -37,11 +39,9 @@ def read(path, text) -> dict:
                 rows.setdefault(row["sitetype"].rstrip("*").strip(), row)
     if not any(n in rows for n in _SYNTH_ROWS["LUT"]):
         raise ReportError(f"{path} has no 'Slice LUTs'/'CLB LUTs' row: not a complete Vivado utilization report")
-    field = lambda pattern: (re.search(rf"^\|\s*{pattern}", text, re.M) or [None, None])[1]  # noqa: E731
-    post = {"source": "vivado", "tool_version": field(r"Tool Version\s*:\s*Vivado v\.(\S+)"),
-            "part": field(r"Device\s*:\s*(\S+)")}
+    post = make_post(vivado_header(text), hierarchical=False)
     for key, names in _SYNTH_ROWS.items():
         row = next((rows[n] for n in names if n in rows), None)
         post[key] = row and make_resource(number(row["used"]), number(row.get("available")), number(row.get("util%")))
-    return make_report("vivado", [path], top=field(r"Design\s*:\s*(\S+)"), tool_version=post["tool_version"],
-                       part=post["part"], post_synthesis=post)
+    return make_report("vivado", [path], top=post["top"], tool_version=post["tool_version"],
+                       part=post["part"], **{post_key(post): post})
