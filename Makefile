@@ -9,6 +9,9 @@ READY  := $(VENV)/.installed
 L1CNN  := $(BIN)/l1cnn
 MODEL  ?=
 MODEL_ARGS := $(foreach m,$(MODEL),--model $(m))
+# Vendor steps `make synth` asks for beyond C synthesis: co-simulation always, Vivado synthesis and
+# implementation (per-layer post-route utilization, timing) when vivado is on PATH. Override to choose.
+SYNTH_STEPS ?= --cosim $(if $(shell command -v vivado 2>/dev/null),--implementation)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup all data train prune convert csim synth rtl report test bench scan sweep external calibrate clean clean-all
@@ -39,8 +42,8 @@ convert: prune ## write hls4ml HLS C++ projects to firmware_projects/<model>/{pr
 csim: convert ## compile the projects with g++ and check the C simulation against QKeras, bit for bit
 	$(L1CNN) csim $(MODEL_ARGS)
 
-synth: convert ## vendor C synthesis when vitis_hls/vivado_hls is on PATH; says so when absent
-	$(L1CNN) synth $(MODEL_ARGS)
+synth: convert ## vendor C synthesis, co-simulation, Vivado synthesis + implementation (SYNTH_STEPS) when the tools are on PATH; else the estimate, labelled
+	$(L1CNN) synth $(MODEL_ARGS) $(SYNTH_STEPS)
 
 rtl: csim ## open RTL flow: Verilog (alkaid) in firmware_projects/<model>/rtl/, Verilator on the test set, Yosys counts
 	$(L1CNN) rtl $(MODEL_ARGS)

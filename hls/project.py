@@ -276,6 +276,11 @@ def _settings(root: Path) -> dict:
     return out
 
 
+def project_settings(path) -> dict:
+    """{top, part, clock, backend, io_type} as the project at `path` states them (absent keys left out)."""
+    return _settings(Path(path))
+
+
 def _weights(firmware: Path, name: str) -> np.ndarray | None:
     """A weight array from weights/<name>.txt (or its .h), beside the firmware or inside it."""
     for folder in (firmware / "weights", firmware.parent / "weights"):

@@ -2,8 +2,10 @@
 
 Latency against `budget.latency_ns`; the initiation interval against the
 bunch-crossing period (a new event every 1000/rate_mhz ns); each resource
-against `budget.resource_share` of the part. Every item says which source its
-figure came from (a vendor report or the offline estimate).
+against `budget.resource_share` of the part; where Vivado's timing ran, the clock
+it achieved against the target, and where co-simulation ran, its status. The
+figures are the most final ones (l1cnn/figures.py: post-route over post-synthesis
+over C synthesis over estimate), and the verdict names their sources.
 
 A vendor figure is a measurement: PASS or FAIL. An estimated figure carries the interval its
 calibration on real reports gives (hls/estimate/intervals.py): PASS only when the pessimistic end
@@ -49,6 +51,13 @@ def verdict(resources: dict, budget, hls) -> dict:
         share = 100.0 / part[key]
         item(key.upper(), None if used is None else used * share, high(key, share), budget.resource_share * 100.0,
              f"% of {part['device']}")
+    if resources.get("achieved_period_ns") is not None:  # Vivado's timing: a negative WNS fails here
+        item("clock period achieved", resources["achieved_period_ns"], None,
+             resources.get("target_period_ns") or hls.clock_period_ns, "ns")
+    if resources.get("cosim_status") is not None:  # the RTL must reproduce the C simulation's outputs
+        ok = resources["cosim_status"] == "pass"
+        items.append({"item": "co-simulation", "value": resources["cosim_status"], "pessimistic": None,
+                      "limit": "pass", "unit": "", "pass": ok, "pass_pessimistic": ok, "margin": None})
     if not all(i["pass"] for i in items):
         result, decided = "FAIL", [i["item"] for i in items if not i["pass"]]
     elif not all(i["pass_pessimistic"] for i in items):
@@ -56,4 +65,5 @@ def verdict(resources: dict, budget, hls) -> dict:
     else:
         result, decided = "PASS", []
     return {"verdict": result, "pass": result == "PASS", "source": resources.get("source"),
+            "sources": resources.get("sources") or {"resources": resources.get("source")},
             "decided_by": decided, "items": items}

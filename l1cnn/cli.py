@@ -108,7 +108,8 @@ def build_parser():
              "prune": "prune the QKeras model to the configured sparsity",
              "convert": "write hls4ml HLS projects to firmware_projects/<model>/",
              "csim": "compile the projects, run the C simulation on the test set, compare with Keras",
-             "synth": "run vendor C synthesis if vitis_hls/vivado_hls is on PATH",
+             "synth": "vendor C synthesis (and co-simulation, Vivado synthesis, implementation) when the tools are "
+                      "on PATH; l1cnn's offline estimate beside it, or alone without them",
              "rtl": "open RTL flow: Verilog (alkaid), Verilator simulation of the test set, Yosys counts",
              "report": "write reports/<model>/summary.json, report.md and plots",
              "all": "run every stage in order"}
@@ -118,7 +119,12 @@ def build_parser():
                         help="model name (configs/<name>.yaml) or a YAML path; repeatable; default: all shipped")
         sp.add_argument("--force", action="store_true", help="redo the stage even if its inputs are unchanged")
         if name in ("synth", "all"):
-            sp.add_argument("--logic-synthesis", action="store_true", help="also run Vivado logic synthesis")
+            sp.add_argument("--cosim", action="store_true",
+                            help="also run C/RTL co-simulation: latency and II measured in RTL simulation")
+            sp.add_argument("--logic-synthesis", action="store_true",
+                            help="also run Vivado logic synthesis: per-layer post-synthesis utilization, timing")
+            sp.add_argument("--implementation", action="store_true",
+                            help="also run Vivado place and route: per-layer post-route utilization, timing, power")
         if name == "data":
             sp.add_argument("--scheduler", metavar="ADDRESS",
                             help="run the generator chunks as tasks of this Dask scheduler (same bytes as a local run)")
@@ -156,8 +162,10 @@ def build_parser():
     _hls_flags(em, target=False)
     _input_format_flag(em)
     em.add_argument("--json", action="store_true", help="print one JSON object")
-    pr = sub.add_parser("parse-report", help="read Vivado/Vitis HLS and Vivado synthesis reports into one schema")
-    pr.add_argument("path", help="an HLS project directory, or a *_csynth.xml, *_csynth.rpt or vivado_synth.rpt file")
+    pr = sub.add_parser("parse-report", help="read Vivado/Vitis HLS and Vivado reports into one schema")
+    pr.add_argument("path", help="an HLS project directory (searched for every report), or one report file: "
+                                 "*_csynth.xml|rpt, *_cosim.rpt, Vivado utilization (flat or hierarchical), "
+                                 "timing summary or power report")
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     x = sub.add_parser("external", help="verify a list of models other people trained, beside hls4ml's default")
     x.add_argument("list", help="a YAML list of models (see tests/external_models.yaml)")
@@ -263,7 +271,8 @@ def run(argv) -> int:
         for stage in stages:
             kwargs = {"force": args.force}
             if stage == "synth":
-                kwargs["logic_synthesis"] = args.logic_synthesis
+                kwargs.update(cosim=args.cosim, logic_synthesis=args.logic_synthesis,
+                              implementation=args.implementation)
             if stage == "data" and getattr(args, "scheduler", None):
                 kwargs["scheduler"] = args.scheduler
             _stage_fn(stage)(cfg, **kwargs)

@@ -5,7 +5,9 @@ QKeras bit for bit on every test sample.
 """
 
 import json
+import re
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -118,33 +120,72 @@ def test_test_logits_cover_all_variants(pipeline):
 
 
 def test_vendor_synthesis_path_with_a_stand_in_tool(pipeline, tmp_path):
-    """A stand-in vitis_hls on PATH writes real report files; synth runs it and parses them exactly."""
+    """Stand-in vitis_hls and vivado on PATH write real report files (renamed to the project); synth runs
+    C synthesis, co-simulation, Vivado synthesis and implementation, parses every report, and the report
+    judges the most final figures (post-route, co-simulated latency, achieved clock), per layer too."""
     import os
 
+    from hls.vendor_reports import parse
     from tests.helpers import REPO, fixture
 
     home, _ = pipeline
     copy = tmp_path / "home"
-    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("*.so"))
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("*.so", "rtl"))
+    hls_fixture = fixture("hls_reports", "sparsepix_jet_qcnn16b_stream", "reports")
     env = {"PATH": f"{REPO / 'tests/fake_vendor'}{os.pathsep}{os.environ['PATH']}",
-           "L1CNN_FAKE_REPORTS": str(fixture("hls_reports", "hls4ml_dense_xc7z020"))}
-    r = run_cli("synth", "--model", TINY, home=copy, env=env)
+           "L1CNN_FAKE_REPORTS": str(hls_fixture),
+           "L1CNN_FAKE_COSIM": str(REPO / "tests/data/vendor_reports/cosim_lfads/myproject_prj/solution1/sim/"
+                                          "report/myproject_cosim.rpt")}
+    dry = subprocess.run(["make", "-n", "synth", "MODEL=tiny_jet"], cwd=REPO, env={**os.environ, **env},
+                         capture_output=True, text=True)
+    assert "synth --model tiny_jet --cosim --implementation" in dry.stdout, dry.stdout  # make synth asks for all
+    r = run_cli("synth", "--model", TINY, "--cosim", "--implementation", home=copy, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     syn = json.loads((copy / "artifacts/tiny_jet/synth.json").read_text())
-    assert syn["vendor_tool"] == "vitis_hls"
+    assert syn["vendor_tool"] == "vitis_hls" and syn["steps"] == ["csynth", "cosim", "implementation"]
+    real = parse(hls_fixture)
     for variant in ("pruned", "float"):
         rep = syn["variants"][variant]
-        assert rep["source"] == "vivado_hls" and rep["latency"]["max_cycles"] == 10
-        assert rep["interval"]["max_cycles"] == 8 and rep["resources"]["DSP"]["used"] == 73
-        assert (copy / "firmware_projects/tiny_jet" / variant / "build_stdout.log").exists()
+        project = copy / "firmware_projects/tiny_jet" / variant
+        assert rep["top"] == "myproject" and rep["latency"]["max_cycles"] == real["latency"]["max_cycles"] == 8390
+        assert rep["cosim"]["status"] == "pass" and rep["cosim"]["latency"]["max_cycles"] == 5477
+        assert rep["post_synthesis"]["LUT"]["used"] == 88306 and len(rep["post_synthesis"]["instances"]) > 4
+        assert rep["post_implementation"]["stage"] == "routed" and rep["post_implementation"]["LUT"]["used"] == 7722
+        assert rep["timing"]["stage"] == "routed" and rep["timing"]["wns_ns"] is not None
+        assert rep["power"]["total_w"] == 3.566
+        assert (project / "vivado_reports/routed_timing_summary.rpt").exists()
+        assert (project / "build_stdout.log").exists() and (project / "vivado_stdout.log").exists()
     r = run_cli("report", "--model", TINY, home=copy, env=env)
-    assert r.returncode == 0 and "vitis_hls" in (copy / "reports/tiny_jet/report.md").read_text()
-    res = json.loads((copy / "reports/tiny_jet/summary.json").read_text())["resources"]["pruned"]
-    assert res["source"] == "vivado_hls" and res["ii_cycles"] == 8 and res["dsp"] == 73
+    assert r.returncode == 0, r.stderr[-2000:]
+    s = json.loads((copy / "reports/tiny_jet/summary.json").read_text())
+    res, v = s["resources"]["pruned"], s["level1_verdict"]["pruned"]
+    assert res["source"] == "vivado-impl" and res["lut"] == 7722
+    assert res["ii_cycles"] == real["interval"]["max_cycles"] == 4340  # co-simulation measured no interval ('NA')
+    assert res["sources"] == {"resources": "vivado-impl", "latency": "cosim", "ii": "vivado-hls",
+                              "timing": "vivado-impl"}
+    assert res["latency_cycles"] == 5477 and v["sources"]["latency"] == "cosim"
+    items = {i["item"]: i for i in v["items"]}
+    assert items["clock period achieved"]["value"] == res["achieved_period_ns"]
+    assert items["co-simulation"]["pass"] and not items["initiation interval"]["pass"]  # a stream CNN's II
+    # per layer: the vendor's rows of each layer (instance names carry its config struct) beside the estimate
+    rows = s["per_layer"]["pruned"]
+    matched = [r for r in rows if "vivado_synth" in r]
+    assert matched and all("estimate" in r for r in rows)
+    for row in matched:
+        want = [i for i in real["post_synthesis"]["instances"]
+                if re.search(rf"(^|_){row['config']}(_|$)|^layer{re.sub(r'[^0-9]', '', row['config'])}_out", i["instance"])]
+        assert row["vivado_synth"]["lut"] == sum(i["LUT"] for i in want)
+    md = (copy / "reports/tiny_jet/report.md").read_text()
+    assert "Per layer: estimate beside the vendor reports" in md and "vivado-synth LUT" in md
+    assert "resources from vivado-impl, latency from cosim, ii from vivado-hls, timing from vivado-impl" in md
+    assert "resources.png" in s["plots"]
 
     r = run_cli("synth", "--force", "--model", TINY, home=copy, env={**env, "L1CNN_FAKE_FAIL": "1"})
     assert r.returncode == 2 and "vitis_hls failed" in r.stderr and "build_stdout.log" in r.stderr
     assert json.loads((copy / "artifacts/tiny_jet/synth.json").read_text())["vendor_tool"] == "vitis_hls"
+    r = run_cli("synth", "--force", "--model", TINY, "--implementation", home=copy,
+                env={**env, "PATH": os.environ["PATH"].replace(str(REPO / "tests/fake_vendor"), "")})
+    assert r.returncode == 0  # no vendor tool at all: the estimate, the step flags say nothing to do
 
 
 def test_unsupported_layer_at_convert_is_one_line_and_keeps_the_project(pipeline, tmp_path):

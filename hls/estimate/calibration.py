@@ -11,13 +11,13 @@ central 68%) that become the interval of every estimated figure (intervals.py).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from hls.estimate import estimate_project
+from hls.layer_compare import compare_layers
 from hls.vendor_reports import parse
 
 FIGURES = ("lut", "ff", "dsp", "bram_18k", "latency", "ii")
@@ -71,13 +71,9 @@ def real_figures(folder: Path) -> dict:
     out["ii"] = (r["interval"]["max_cycles"], "csynth")
     out["instances"] = r.get("instances") or []
     out["post_instances"] = post.get("instances") or []
+    out["post_impl_instances"] = (r.get("post_implementation") or {}).get("instances") or []
     out["part"] = r.get("part")
     return out
-
-
-def _matching(rows, config_name):
-    pattern = re.compile(rf"(?:^|_){re.escape(config_name)}(?:_|$)")
-    return [r for r in rows if pattern.search(str(r.get("instance", "")))]
 
 
 def _error(est, real):
@@ -97,20 +93,9 @@ def compare(design: Design, workdir: Path, external_models: Path) -> dict:
                  "latency": t["latency_cycles"], "ii": t["ii_cycles"]}
     figures = {f: {"real": real[f][0], "source": real[f][1], "estimate": estimated[f],
                    "error": _error(estimated[f], real[f][0])} for f in FIGURES}
-    layers = []
-    for row in est["layers"]:
-        if not row["config"]:
-            continue
-        entry = {"layer": row["name"], "function": row["function"],
-                 "estimate": {f: row[f] for f in ("lut", "ff", "dsp", "bram_18k", "latency_cycles", "ii_cycles")}}
-        for key, rows in (("csynth", real["instances"]), ("vivado_synth", real["post_instances"])):
-            found = _matching(rows, row["config"])
-            if found:
-                entry[key] = {f: sum(int(r.get(_SCHEMA[f]) or 0) for r in found) for f in ("lut", "ff", "dsp")}
-                if key == "csynth":  # the process's own latency and interval, to compare per layer
-                    entry[key].update(latency_cycles=max((r.get("latency_max_cycles") or 0) for r in found),
-                                      ii_cycles=max((r.get("interval_max_cycles") or 0) for r in found))
-        layers.append(entry)
+    report = {"instances": real["instances"], "post_synthesis": {"instances": real["post_instances"]},
+              "post_implementation": {"instances": real["post_impl_instances"]}}
+    layers = compare_layers(est, report)
     return {"design": design.name, "note": design.note, "part": est["part"], "io_type": est["io_type"],
             "cost_terms": est["cost_terms"], "layer_terms": {r["name"]: {"lut": r["lut_terms"], "ff": r["ff_terms"]}
                                                              for r in est["layers"]},

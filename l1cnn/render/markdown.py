@@ -103,7 +103,8 @@ def _verdict(s: dict) -> str:
                  i["margin"]] for i in v["items"]]
         word = v.get("verdict") or ("PASS" if v["pass"] else "FAIL")
         why = f" (decided by {', '.join(v['decided_by'])})" if v.get("decided_by") else ""
-        out.append(f"\n`{variant}` ({v['source']} figures): **{word}**{why}\n\n"
+        said = ", ".join(f"{k} from {src}" for k, src in (v.get("sources") or {"figures": v["source"]}).items())
+        out.append(f"\n`{variant}` ({said}): **{word}**{why}\n\n"
                    + _table(["item", "value", "pessimistic end", "limit", "unit", "verdict", "margin"], rows))
     return "\n".join(out)
 
@@ -111,15 +112,58 @@ def _verdict(s: dict) -> str:
 def _synthesis(syn: dict) -> str:
     if not syn.get("vendor_tool"):
         return f"No vendor figures: {syn.get('message', '')}"
-    rows = []
+    rows, timing = [], []
+    used = lambda group, key: ((group or {}).get(key) or {}).get("used")  # noqa: E731
     for variant, rep in syn["variants"].items():
-        res, post = rep.get("resources") or {}, rep.get("post_synthesis") or {}
+        res, post, impl = rep.get("resources"), rep.get("post_synthesis"), rep.get("post_implementation")
+        cosim = rep.get("cosim") or {}
         rows.append([variant, rep["source"], rep["latency"]["max_cycles"], rep["interval"]["max_cycles"],
-                     rep["clock"]["estimated_ns"], *[(res.get(k) or {}).get("used") for k in ("LUT", "FF", "DSP", "BRAM_18K")],
-                     *[(post.get(k) or {}).get("used") for k in ("LUT", "FF", "DSP", "BRAM_36K_tiles")]])
-    return (f"vendor tool `{syn['vendor_tool']}` (figures from its reports):\n\n"
-            + _table(["variant", "source", "latency (cycles)", "II", "est. clock (ns)", "csynth LUT", "csynth FF",
-                      "csynth DSP", "csynth BRAM_18K", "synth LUT", "synth FF", "synth DSP", "synth BRAM tiles"], rows))
+                     cosim.get("status"), (cosim.get("latency") or {}).get("max_cycles"),
+                     (cosim.get("interval") or {}).get("max_cycles"),
+                     *[used(res, k) for k in ("LUT", "FF", "DSP", "BRAM_18K")],
+                     *[used(post, k) for k in ("LUT", "FF", "DSP")], *[used(impl, k) for k in ("LUT", "FF", "DSP")]])
+        t = rep.get("timing")
+        if t:
+            timing.append([variant, t["stage"], t["clock"], t["target_period_ns"], t["wns_ns"], t["tns_ns"],
+                           t["whs_ns"], t["achieved_period_ns"], t["achieved_frequency_mhz"],
+                           "met" if t["constraints_met"] else "**not met**"])
+    out = (f"vendor tool `{syn['vendor_tool']}`, steps {', '.join(syn.get('steps') or ['csynth'])} (figures from "
+           "their reports: C synthesis, co-simulation (`cosim`), Vivado post-synthesis (`synth`) and post-route "
+           "(`impl`) utilization):\n\n"
+           + _table(["variant", "HLS", "latency (cycles)", "II", "cosim", "cosim latency", "cosim II", "csynth LUT",
+                     "csynth FF", "csynth DSP", "csynth BRAM_18K", "synth LUT", "synth FF", "synth DSP", "impl LUT",
+                     "impl FF", "impl DSP"], rows))
+    if timing:
+        out += ("\n\nVivado timing (`report_timing_summary`; achieved period = target - WNS):\n\n"
+                + _table(["variant", "after", "clock", "target (ns)", "WNS (ns)", "TNS (ns)", "WHS (ns)",
+                          "achieved (ns)", "achieved (MHz)", "constraints"], timing))
+    return out
+
+
+def _per_layer(s: dict) -> str:
+    """The estimate's per-layer figures beside each vendor source's, for every variant the vendor ran."""
+    out = []
+    for variant, rows in (s.get("per_layer") or {}).items():
+        sources = [src for src in ("csynth", "vivado_synth", "vivado_impl") if any(src in r for r in rows)]
+        if not sources:
+            continue
+        header = ["layer", "function", "estimate LUT", "estimate FF", "estimate DSP"]
+        for src in sources:
+            header += [f"{src.replace('_', '-')} {f}" for f in ("LUT", "FF", "DSP")]
+        table = []
+        for r in rows:
+            line = [r["layer"], r["function"], *[round(r["estimate"][f]) for f in ("lut", "ff", "dsp")]]
+            for src in sources:
+                line += [(r.get(src) or {}).get(f) for f in ("lut", "ff", "dsp")]
+            table.append(line)
+        out.append(f"\n`{variant}`:\n\n" + _table(header, table))
+    if not out:
+        return ""
+    return ("\n### Per layer: estimate beside the vendor reports\nRows matched by hls4ml's instance names "
+            "(the layer's config struct; an io_stream layer's output FIFO counts with it). `csynth` is C synthesis' "
+            "own estimate per instance; `vivado-synth`/`vivado-impl` are Vivado's hierarchical utilization after "
+            "synthesis/routing; n/a is a layer the report has no row for (inlined into another).\n"
+            + "\n".join(out))
 
 
 def _rtl(s: dict) -> str:
@@ -225,6 +269,7 @@ Quantized+pruned firmware vs QKeras on the same quantized inputs: {verdict}.
 
 ## Synthesis
 {synth_txt}
+{_per_layer(s)}
 
 ## Open RTL flow (no vendor tool)
 {_rtl(s)}

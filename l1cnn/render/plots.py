@@ -71,32 +71,37 @@ def binned_auc_plot(path, series: dict, title: str) -> None:
     _save(fig, path)
 
 
+LAYER_SOURCES = ("estimate", "csynth", "vivado_synth", "vivado_impl")  # bar order: estimate, then most final last
+
+
 def layer_resources_plot(path, per_variant: dict, title: str) -> None:
-    """per_variant: {variant: [{"name", "lut", "dsp", "latency_cycles"}]}; LUT and DSP bars per layer, and the
-    latency breakdown (cycles per layer, stacked in pipeline order)."""
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), dpi=100)
-    variants = list(per_variant)
-    names = [r["name"] for r in per_variant[variants[0]] if r["lut"] or r["dsp"] or r["latency_cycles"]]
-    width = 0.8 / len(variants)
-    for k, variant in enumerate(variants):
-        rows = {r["name"]: r for r in per_variant[variant]}
+    """per_variant: {variant: hls.layer_compare rows}. For the quantized+pruned firmware (else the first
+    variant): LUT and DSP per layer, the estimate's bar beside each vendor source's; and the latency
+    per layer (C synthesis where it ran, else the estimate), stacked in pipeline order."""
+    variant = "pruned" if per_variant.get("pruned") else next(v for v, rows in per_variant.items() if rows)
+    rows = per_variant[variant]
+    sources = [src for src in LAYER_SOURCES if any(src in r for r in rows)]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), dpi=100, gridspec_kw={"width_ratios": [3, 3, 1]})
+    names = [r["layer"] for r in rows]
+    width = 0.8 / len(sources)
+    for k, src in enumerate(sources):
         xs = [i + k * width for i in range(len(names))]
         for ax, key in zip(axes[:2], ("lut", "dsp")):
-            ax.bar(xs, [rows.get(n, {}).get(key) or 0 for n in names], width, label=variant)
-        bottom = 0.0
-        for j, n in enumerate(names):  # one colour per layer in every stack
-            cycles = rows.get(n, {}).get("latency_cycles") or 0
-            axes[2].bar(k, cycles, 0.6, bottom=bottom, color=f"C{j % 10}")
-            if cycles:
-                axes[2].text(k, bottom + cycles / 2, n, ha="center", va="center", fontsize=6)
-            bottom += cycles
+            ax.bar(xs, [(r.get(src) or {}).get(key) or 0 for r in rows], width, label=src.replace("_", "-"))
     for ax, label in zip(axes[:2], ("LUT", "DSP")):
-        ax.set_xticks([i + width * (len(variants) - 1) / 2 for i in range(len(names))], names, rotation=60,
-                      fontsize=7)
-        ax.set_ylabel(label)
+        ax.set_xticks([i + width * (len(sources) - 1) / 2 for i in range(len(names))], names, rotation=60, fontsize=7)
+        ax.set_ylabel(f"{label} per layer")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3, axis="y")
-    axes[2].set_xticks(range(len(variants)), variants)
+    timing = "csynth" if "csynth" in sources else "estimate"
+    bottom = 0.0
+    for j, r in enumerate(rows):  # one colour per layer in the stack
+        cycles = (r.get(timing) or {}).get("latency_cycles") or 0
+        axes[2].bar(0, cycles, 0.6, bottom=bottom, color=f"C{j % 10}")
+        if cycles:
+            axes[2].text(0, bottom + cycles / 2, r["layer"], ha="center", va="center", fontsize=6)
+        bottom += cycles
+    axes[2].set_xticks([0], [timing])
     axes[2].set_ylabel("latency (cycles), per layer")
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(f"{title} ({variant})", fontsize=10)
     _save(fig, path)

@@ -77,7 +77,7 @@ def _measure(cfg, task) -> dict:
     from l1cnn import dataset
     from l1cnn.evaluate import performance
     from l1cnn.stages.prune import prune_model
-    from l1cnn.stages.report import resources_block
+    from l1cnn.figures import resources_block
     import tensorflow as tf
 
     from l1cnn.stages.train import fit_models

@@ -15,6 +15,7 @@ from l1cnn.dataset import SPLITS, data_path
 from l1cnn.errors import UserError
 from l1cnn.evaluate import against_baselines, pair_scores, performance
 from l1cnn.evaluate import baselines as evaluate_baselines
+from l1cnn.figures import resources_block
 from l1cnn.render.markdown import VARIANT_LABELS, render, render_index
 from l1cnn.render.plots import binned_auc_plot, confusion_plot, layer_resources_plot, roc_plot
 from l1cnn.stages.convert import firmware_keys
@@ -118,39 +119,13 @@ def _plots(out, cfg, gen, arrays, labels, features, perf, baselines, n_test):
     return written
 
 
-def resources_block(synth: dict) -> dict:
-    """Per firmware variant, the headline figures in one schema, each with the source it came from."""
-    out = {}
-    for variant, rep in (synth.get("variants") or {}).items():  # vendor reports
-        post, res = rep.get("post_synthesis") or {}, rep.get("resources") or {}
-        take = post if post.get("LUT") else res
+def per_layer_block(synth: dict) -> dict:
+    """{variant: rows of hls.layer_compare.compare_layers}: the estimate's layers beside the vendor's
+    per-layer rows (C synthesis instances, Vivado hierarchical utilization) where the vendor ran."""
+    from hls.layer_compare import compare_layers
 
-        def used(d, k):
-            return (d.get(k) or {}).get("used")
-        out[variant] = {"source": rep["source"] + ("+vivado" if post.get("LUT") else ""),
-                        "latency_cycles": rep["latency"]["max_cycles"], "latency_ns": rep["latency"]["max_ns"],
-                        "ii_cycles": rep["interval"]["max_cycles"], "lut": used(take, "LUT"), "ff": used(take, "FF"),
-                        "dsp": used(take, "DSP"), "bram_18k": used(res, "BRAM_18K"),
-                        "bram_36k_tiles": used(post, "BRAM_36K_tiles")}
-    for variant, est in (synth.get("estimates") or {}).items():
-        t = est["total"]
-        out[variant] = {"source": "estimate", "latency_cycles": t["latency_cycles"], "latency_ns": t["latency_ns"],
-                        "ii_cycles": t["ii_cycles"], "lut": round(t["lut"]), "ff": round(t["ff"]), "dsp": t["dsp"],
-                        "bram_18k": t["bram_18k"], "bram_36k_tiles": None, "part": est["part"],
-                        "utilization_percent": est["utilization_percent"], "intervals": est.get("intervals") or {}}
-    return out
-
-
-def _per_layer_resources(synth: dict) -> dict:
-    """{variant: [{"name", "lut", "dsp", "latency_cycles"}]} from the estimate's layers or the vendor's instances."""
-    out = {}
-    for variant, est in (synth.get("estimates") or {}).items():
-        out[variant] = [{"name": l["name"], "lut": l["lut"], "dsp": l["dsp"], "latency_cycles": l["latency_cycles"]}
-                        for l in est["layers"]]
-    for variant, rep in (synth.get("variants") or {}).items():
-        out[variant] = [{"name": i["instance"], "lut": i.get("LUT"), "dsp": i.get("DSP"),
-                         "latency_cycles": i.get("latency_max_cycles")} for i in rep.get("instances") or []]
-    return {v: rows for v, rows in out.items() if rows}
+    vendor = synth.get("variants") or {}
+    return {variant: compare_layers(est, vendor.get(variant)) for variant, est in (synth.get("estimates") or {}).items()}
 
 
 def _read_rtl(cfg) -> dict:
@@ -241,10 +216,10 @@ def run(cfg, force=False) -> dict:
         summary["simulation_validation"] = validation
     out = paths.report_dir(name)
     summary["plots"] = _plots(out, cfg, gen, arrays, labels, features, perf, baselines, dataset["n_test"])
-    per_layer = _per_layer_resources(synth)
-    if per_layer:
-        source = next(iter(summary["resources"].values()))["source"]
-        layer_resources_plot(out / "resources.png", per_layer, f"{name}: per-layer resources and latency ({source})")
+    summary["per_layer"] = per_layer_block(synth)
+    if any(summary["per_layer"].values()):
+        layer_resources_plot(out / "resources.png", summary["per_layer"],
+                             f"{name}: per-layer LUT and DSP, estimate beside the vendor reports; latency per layer")
         summary["plots"].append("resources.png")
     write_json(out / "summary.json", summary)
     write_text(out / "report.md", render(summary))

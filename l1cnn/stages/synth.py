@@ -1,6 +1,7 @@
-"""Stage `synth`: vendor C synthesis of the firmware projects when a vendor tool is installed,
-its reports parsed; without one, it says so and writes l1cnn's offline estimate instead,
-labelled `estimate` wherever it is shown.
+"""Stage `synth`: vendor runs on the firmware projects when the tools are installed (C synthesis, and on
+request co-simulation, Vivado logic synthesis and implementation: hls/synth.py), their reports parsed;
+l1cnn's offline estimate of every project beside them, for the per-layer comparison and for machines
+without the tools, labelled `estimate` wherever it is shown.
 """
 
 from common.atomic import write_json
@@ -8,56 +9,67 @@ from common.log import info
 from l1cnn import cache, paths
 from l1cnn.stages.convert import FIRMWARE_VARIANTS, firmware_keys
 
-SCHEMA = 5  # bump when synth.json changes shape, so older results are redone (5: estimates of the written
-#            projects, with calibration intervals)
+SCHEMA = 6  # bump when synth.json changes shape, so older results are redone (6: co-simulation, Vivado
+#            implementation and timing, the estimate always beside the vendor figures)
 
 
 def synth_path(cfg):
     return paths.artifact_dir(cfg.name) / "synth.json"
 
 
-def synth_key(cfg, tool, logic_synthesis) -> str:
+def synth_key(cfg, tool, steps) -> str:
     from hls.estimate import model_digest
 
-    # without a vendor tool the result is the estimate: redone when the estimate's model changes
-    return cache.make_key("synth", SCHEMA, firmware_keys(cfg), tool, logic_synthesis,
-                          model_digest() if tool is None else None)
+    return cache.make_key("synth", SCHEMA, firmware_keys(cfg), tool, steps.names() if tool else None, model_digest())
 
 
-def run(cfg, force=False, logic_synthesis=False) -> dict:
-    from hls.synth import VENDOR_COMMANDS, build, find_vendor_tool
+def _summary_line(rep) -> str:
+    """What the vendor run measured, most final first."""
+    parts = [f"C synthesis latency {rep['latency']['max_cycles']} cycles, II {rep['interval']['max_cycles']}"]
+    if rep.get("cosim"):
+        c = rep["cosim"]
+        parts.append(f"co-simulation {c['status']} (latency {c['latency']['max_cycles']}, II {c['interval']['max_cycles']})")
+    for key, label in (("post_synthesis", "post-synthesis"), ("post_implementation", "post-route")):
+        post = rep.get(key) or {}
+        if post.get("LUT"):
+            parts.append(f"{label} LUT {post['LUT']['used']}, DSP {(post.get('DSP') or {}).get('used')}")
+    if rep.get("timing"):
+        t = rep["timing"]
+        parts.append(f"WNS {t['wns_ns']} ns (achieved {t['achieved_period_ns']} ns)")
+    return "; ".join(parts)
+
+
+def run(cfg, force=False, cosim=False, logic_synthesis=False, implementation=False) -> dict:
+    from hls.estimate import estimate_project
+    from hls.synth import VENDOR_COMMANDS, Steps, build, find_vendor_tool
 
     name = cfg.name
     tool = find_vendor_tool()
-    key = synth_key(cfg, tool, logic_synthesis)
+    steps = Steps(cosim, logic_synthesis, implementation)
+    key = synth_key(cfg, tool, steps)
     out = synth_path(cfg)
     if not force and cache.is_current(out, key):
         info("synth", f"{name}: synthesis results are up to date")
         return {}
+    result = {"vendor_tool": tool, "steps": steps.names() if tool else [], "estimates": {}}
     if tool is None:
-        from hls.estimate import estimate_project
-
-        result = {"vendor_tool": None,
-                  "message": f"no vendor HLS tool found on PATH (looked for {', '.join(VENDOR_COMMANDS)}); "
-                             f"the figures are l1cnn's offline estimate, not a synthesis result",
-                  "estimates": {}}
+        result["message"] = (f"no vendor HLS tool found on PATH (looked for {', '.join(VENDOR_COMMANDS)}); "
+                             f"the figures are l1cnn's offline estimate, not a synthesis result")
         info("synth", f"{name}: {result['message']}")
-        for variant in FIRMWARE_VARIANTS:
-            est = estimate_project(paths.firmware_dir(name, variant), cfg.hls.part, cfg.hls.clock_period_ns)
-            result["estimates"][variant] = est
-            t = est["total"]
-            info("synth", f"{name}/{variant}: estimate: latency {t['latency_cycles']} cycles, II {t['ii_cycles']}, "
-                          f"LUT {t['lut']:.0f}, DSP {t['dsp']}")
-    else:
-        result = {"vendor_tool": tool, "variants": {}}
+    for variant in FIRMWARE_VARIANTS:
+        est = estimate_project(paths.firmware_dir(name, variant), cfg.hls.part, cfg.hls.clock_period_ns)
+        result["estimates"][variant] = est
+        t = est["total"]
+        info("synth", f"{name}/{variant}: estimate: latency {t['latency_cycles']} cycles, II {t['ii_cycles']}, "
+                      f"LUT {t['lut']:.0f}, DSP {t['dsp']}")
+    if tool is not None:
+        result["variants"] = {}
         for variant in FIRMWARE_VARIANTS:
             project = paths.firmware_dir(name, variant)
-            info("synth", f"{name}/{variant}: running {tool} on {project}"
-                          f"{' (C and logic synthesis)' if logic_synthesis else ' (C synthesis)'}")
-            result["variants"][variant] = build(project, tool, logic_synthesis)
-            lat = result["variants"][variant]["latency"]
-            info("synth", f"{name}/{variant}: {result['variants'][variant]['source']} reports latency "
-                          f"{lat['max_cycles']} cycles, II {result['variants'][variant]['interval']['max_cycles']}")
+            info("synth", f"{name}/{variant}: running {tool} on {project} ({', '.join(steps.names())})")
+            rep = build(project, tool, steps)
+            result["variants"][variant] = rep
+            info("synth", f"{name}/{variant}: {_summary_line(rep)}")
     write_json(out, result)
     cache.write(out, key, firmware=firmware_keys(cfg), schema=SCHEMA)  # the report checks what it reads
     return result
