@@ -637,3 +637,113 @@ def test_hierarchical_utilization_gives_totals_and_layer_rows():
         dense = next(r for i, r in rows.items() if "config10" in i)
         assert dense["LUT"] == (69019 if "16b" in name else 42813)
         assert sum(r["LUT"] for r in rows.values()) <= lut  # the top row also counts the top's own logic
+
+
+# ------------------------------------------------------------------ co-simulation, implementation, power, size
+DATA = Path(__file__).parent / "data" / "vendor_reports"  # real reports from public repositories (SOURCES*.md)
+COSIM = {  # folder: (status, latency min/avg/max, interval max): SOURCES_hls.md, checked below against the text
+    "cosim_example_hls4ml": ("pass", (10, 10, 10), None), "cosim_lfads": ("pass", (5477, 5477, 5477), None),
+    "cosim_deepcalo": ("fail", (None, None, None), None), "cosim_ece226": ("pass", (None, None, None), None),
+    "cosim_dsp_recon": ("pass", (137, 137, 137), None)}
+
+
+def _verilog_cells(text):
+    row = re.search(r"^\|\s*Verilog\|(.*)\|\s*$", text, re.M).group(1)
+    return [c.strip() for c in row.split("|")]
+
+
+@pytest.mark.parametrize("folder", sorted(COSIM))
+def test_cosim_reports(folder):
+    path = next((DATA / folder).rglob("*_cosim.rpt"))
+    status, latency, interval = COSIM[folder]
+    cells = _verilog_cells(path.read_text())  # the figures as the file states them
+    as_int = [None if c == "NA" else int(c) for c in cells[1:]]
+    assert (cells[0].lower(), tuple(as_int[0:3]), as_int[5]) == (status, latency, interval)
+    report = parse(path)
+    cosim = report["cosim"]
+    assert (cosim["status"], cosim["rtl"], cosim["passed"]) == (status, "verilog", status == "pass")
+    assert tuple(cosim["latency"].values()) == latency and cosim["interval"]["max_cycles"] == interval
+    assert cosim["total_execution_cycles"] == (137 if folder == "cosim_dsp_recon" else None)
+    assert [r["rtl"] for r in cosim["runs"]] == ["vhdl", "verilog"] and cosim["runs"][0]["status"] == "na"
+    assert report["top"] == path.name.removesuffix("_cosim.rpt")
+    h = headline(report)
+    assert h["cosim_latency_cycles"] == latency[2] and h["latency_cycles"] is None  # no C synthesis here
+    assert_schema(report)
+    assert parse(DATA / folder)["cosim"] == cosim  # found inside a project tree too
+
+
+def test_fixture_cosim_reports():
+    """The shared fixtures' co-simulations: berk's failed, seanlipps' Vitis one passed without figures."""
+    berk = parse(FIXTURES / "berk_qconv1d_encoder_m1" / "reports")
+    assert berk["cosim"]["status"] == "fail" and berk["top"] == "Encoder" and headline(berk)["latency_cycles"] == 160
+    sean = parse(FIXTURES / "seanlipps_har_conv1d_parallel" / "reports")
+    assert sean["cosim"]["passed"] and sean["cosim"]["simulator"] == "xsim"
+    assert sean["cosim"]["latency"]["max_cycles"] is None and sean["latency"]["max_cycles"] == 184
+
+
+def test_post_route_utilization_power_and_design_size():
+    """seanlipps stream: Vivado 2024.1 post-synthesis and routed utilization, report_power, Vitis design size."""
+    reports = FIXTURES / "seanlipps_har_conv1d_stream" / "reports"
+    text = (reports / "vivado_utilization.rpt").read_text()
+    assert re.search(r"^\| Design State : Routed", text, re.M)
+    used = {name: int(re.search(rf"^\| {name}\s*\|\s*(\d+) \|", text, re.M)[1])
+            for name in ("CLB LUTs", "CLB Registers", "DSPs", "Block RAM Tile")}
+    report = parse(reports)
+    impl, post = report["post_implementation"], report["post_synthesis"]
+    assert (impl["stage"], post["stage"]) == ("routed", "synthesis")
+    assert (impl["LUT"]["used"], impl["FF"]["used"], impl["DSP"]["used"], impl["BRAM_36K_tiles"]["used"]) == \
+        (used["CLB LUTs"], used["CLB Registers"], used["DSPs"], used["Block RAM Tile"]) == (7722, 4864, 467, 12)
+    assert post["LUT"]["used"] == 8565 and impl["LUT"]["available"] == 1728000
+    h = headline(report)
+    assert (h["synth_lut"], h["impl_lut"], h["impl_dsp"]) == (8565, 7722, 467)
+    power_text = (reports / "vivado_power.rpt").read_text()
+    total = float(re.search(r"^\| Total On-Chip Power \(W\)\s*\|\s*([\d.]+)", power_text, re.M)[1])
+    power = report["power"]
+    assert power["total_w"] == total == 3.566 and power["dynamic_w"] == 0.61 and power["stage"] == "routed"
+    assert 0.5 * power["dynamic_w"] < sum(i["power_w"] for i in power["instances"]) <= power["dynamic_w"]
+    size_text = (reports / "csynth" / "csynth_design_size.rpt").read_text()
+    final = int(re.search(r"\(2\) optimizations\s*\|\s*([\d,]+)", size_text)[1].replace(",", ""))
+    assert report["design_size"]["final_instructions"] == final == 3621
+    xml = parse(reports / "csynth" / "csynth_design_size.xml")["design_size"]
+    assert xml["steps"] == report["design_size"]["steps"]
+    assert [Path(f).name for f in report["files"]][2:] == ["vivado_synth.rpt", "vivado_utilization.rpt",
+                                                          "vivado_power.rpt", "csynth_design_size.rpt"]
+
+
+@pytest.mark.parametrize("folder, top, latency, ii, lut", [("vitis_newton", "solveCooling", 6, 7, 285),
+                                                          ("vitis_dsp_recon", "mac", None, None, 1575)])
+def test_vitis_unified_component_layout(folder, top, latency, ii, lut):
+    """Vitis 2023 Unified IDE / vitis-run component: <component>/<work_dir>/hls/syn/report/ (csynth.rpt,
+    csynth.xml, <top>_csynth.*); a design with a variable-latency loop states '-'/'?'/'undef' (None)."""
+    report = parse(DATA / folder)
+    assert report["source"] == "vitis_hls" and report["top"] == top
+    assert (report["latency"]["max_cycles"], report["interval"]["max_cycles"]) == (latency, ii)
+    assert report["resources"]["LUT"]["used"] == lut
+    assert_schema(report)
+
+
+def test_report_of_another_design_is_refused(tmp_path):
+    """A Vivado report of another top beside the HLS reports: one line naming both."""
+    shutil.copy(DENSE / "myproject_csynth.xml", tmp_path)
+    (tmp_path / "vivado_synth.rpt").write_text((DENSE / "vivado_synth.rpt").read_text().replace(
+        "| Design       : myproject", "| Design       : otherdesign"))
+    message = expect_error(tmp_path, "is a report of 'otherdesign'", "top 'myproject'")
+    assert str(tmp_path / "vivado_synth.rpt") in message
+
+
+@pytest.mark.parametrize("path", [FIXTURES / "seanlipps_har_conv1d_stream/reports/vivado_power.rpt",
+                                  FIXTURES / "seanlipps_har_conv1d_stream/reports/vivado_utilization.rpt",
+                                  FIXTURES / "seanlipps_har_conv1d_stream/reports/csynth/csynth_design_size.xml",
+                                  DATA / "cosim_lfads/myproject_prj/solution1/sim/report/myproject_cosim.rpt"],
+                         ids=lambda p: p.name)
+def test_truncated_copies_of_the_new_kinds(tmp_path, path):
+    data = path.read_bytes()
+    copy = tmp_path / path.name
+    for fraction in range(5, 100, 5):  # wherever the cut falls: one ReportError line, never another exception
+        copy.write_bytes(data[:len(data) * fraction // 100])
+        try:
+            parse(copy)
+        except ReportError as e:
+            assert "\n" not in str(e)
+    copy.write_bytes(data[:len(data) * 40 // 100])
+    expect_error(copy, "truncated")

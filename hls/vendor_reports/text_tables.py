@@ -88,3 +88,17 @@ def vivado_header(text) -> dict:
         elif out and not line.startswith("|"):
             break
     return out
+
+
+def missing_section(lines):
+    """The last entry of a Vivado report's 'Table of Contents' when no heading of it follows (the file
+    was cut off), else None."""
+    toc = find_line(lines, 0, len(lines), r"Table of Contents\s*$")
+    if toc is None:
+        return None
+    end = find_line(lines, toc + 2, len(lines), r"\s*$") or len(lines)
+    entries = [e.strip() for e in lines[toc + 2:end]]
+    if entries and not any(lines[k].strip() == entries[-1] and lines[k + 1].startswith("---")
+                           for k in range(end, len(lines) - 1)):
+        return entries[-1]
+    return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from hls.vendor_reports.schema import ReportError, make_report, number, vivado_stage, vivado_version
-from hls.vendor_reports.text_tables import BORDER, read_table, row_dicts, vivado_header
+from hls.vendor_reports.text_tables import BORDER, missing_section, read_table, row_dicts, vivado_header
 
 
 def recognises(text) -> bool:
@@ -39,6 +39,9 @@ def _pairs(lines, title):
 
 def read(path, text) -> dict:
     lines, header = text.splitlines(), vivado_header(text)
+    cut = missing_section(lines)
+    if cut:
+        raise ReportError(f"{path} is truncated: section '{cut}' of its table of contents is missing")
     summary = {k: v for k, v in _pairs(lines, "Summary").items()}
     if "Total On-Chip Power (W)" not in summary:
         raise ReportError(f"{path} is truncated: no 'Total On-Chip Power' in its summary table")

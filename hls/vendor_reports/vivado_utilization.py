@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from hls.vendor_reports.schema import ReportError, make_post, make_report, make_resource, number, post_key
-from hls.vendor_reports.text_tables import BORDER, find_line, read_table, row_dicts, vivado_header
+from hls.vendor_reports.text_tables import BORDER, missing_section, read_table, row_dicts, vivado_header
 
 # Vivado names its rows per device family (7-series "Slice ...", UltraScale+ "CLB ...").
 _SYNTH_ROWS = {"LUT": ("CLB LUTs", "Slice LUTs"), "FF": ("CLB Registers", "Slice Registers"),
@@ -22,12 +22,9 @@ def recognises(text) -> bool:
 
 def read(path, text) -> dict:
     lines = text.splitlines()
-    toc = find_line(lines, 0, len(lines), r"Table of Contents\s*$")
-    if toc is not None:  # the last section listed there must appear as a heading, or the file was cut off
-        entries = [e.strip() for e in lines[toc + 2:(find_line(lines, toc + 2, len(lines), r"\s*$") or len(lines))]]
-        if entries and not any(lines[k].strip() == entries[-1] and lines[k + 1].startswith("---")
-                               for k in range(toc + 2 + len(entries), len(lines) - 1)):
-            raise ReportError(f"{path} is truncated: section '{entries[-1]}' of its table of contents is missing")
+    cut = missing_section(lines)  # the last section listed must appear as a heading, or the file was cut off
+    if cut:
+        raise ReportError(f"{path} is truncated: section '{cut}' of its table of contents is missing")
     rows, k = {}, 0
     while k < len(lines):
         if not BORDER.match(lines[k]):
