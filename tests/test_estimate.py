@@ -261,15 +261,19 @@ def test_cached_estimate_is_redone_when_the_estimate_model_changes(monkeypatch):
     from l1cnn import config
     from l1cnn.stages import synth
 
+    from hls.synth import Steps
+
     cfg = config.load(Path(__file__).parent / "configs" / "tiny_jet.yaml")
     monkeypatch.setattr(synth, "firmware_keys", lambda cfg: {"pruned": "k"})  # no trained model needed
-    before = synth.synth_key(cfg, None, False)
+    before = synth.synth_key(cfg, None, Steps())
     monkeypatch.setattr(hls.estimate, "model_digest", lambda: "another-model")
-    assert synth.synth_key(cfg, None, False) != before
-    # a vendor tool's result does not depend on the estimate
-    with_tool = synth.synth_key(cfg, "vitis_hls", False)
+    assert synth.synth_key(cfg, None, Steps()) != before
+    # a vendor run does not depend on the estimate (synth.run redoes the estimates beside it alone) ...
+    with_tool = synth.synth_key(cfg, "vitis_hls", Steps())
     monkeypatch.setattr(hls.estimate, "model_digest", lambda: "a third model")
-    assert synth.synth_key(cfg, "vitis_hls", False) == with_tool
+    assert synth.synth_key(cfg, "vitis_hls", Steps()) == with_tool
+    # ... but on the steps asked for
+    assert synth.synth_key(cfg, "vitis_hls", Steps(cosim=True, implementation=True)) != with_tool
 
 
 @pytest.mark.unit

@@ -734,7 +734,9 @@ def test_report_of_another_design_is_refused(tmp_path):
 @pytest.mark.parametrize("path", [FIXTURES / "seanlipps_har_conv1d_stream/reports/vivado_power.rpt",
                                   FIXTURES / "seanlipps_har_conv1d_stream/reports/vivado_utilization.rpt",
                                   FIXTURES / "seanlipps_har_conv1d_stream/reports/csynth/csynth_design_size.xml",
-                                  DATA / "cosim_lfads/myproject_prj/solution1/sim/report/myproject_cosim.rpt"],
+                                  DATA / "cosim_lfads/myproject_prj/solution1/sim/report/myproject_cosim.rpt",
+                                  DATA / "timing_met_a7_counters/hello_top_counters_timing_summary.rpt",
+                                  DATA / "hier_routed_ku035_rosebud/fpga_utilization_hierarchy_placed.rpt"],
                          ids=lambda p: p.name)
 def test_truncated_copies_of_the_new_kinds(tmp_path, path):
     data = path.read_bytes()
@@ -747,3 +749,87 @@ def test_truncated_copies_of_the_new_kinds(tmp_path, path):
             assert "\n" not in str(e)
     copy.write_bytes(data[:len(data) * 40 // 100])
     expect_error(copy, "truncated")
+
+
+# ------------------------------------------------------------------ Vivado timing and utilization of real runs
+# (folder, file): (stage, WNS, TNS, WHS, THS, met, headline clock, its period, its WNS): SOURCES.md, and
+# the Design Timing Summary row is re-read below by whitespace split.
+TIMING = {
+    ("timing_met_a7_counters", "hello_top_counters_timing_summary.rpt"):
+        ("routed", 7.037, 0.0, 0.238, 0.0, True, "sys_clk", 10.0, 7.037),
+    ("timing_fail_z7_cymometer", "timing_summary.rpt"):
+        ("synthesis", -1.57, -130.676, 0.021, 0.0, False, "clk_fs", 3.2, -1.57),
+    ("vitis_link_zu3eg_lzw", "impl_1_u96v2_sbc_base_wrapper_timing_summary_routed.rpt"):
+        ("routed", 0.82, 0.0, 0.01, 0.0, True, "clk_out1_u96v2_sbc_base_clk_wiz_0_0", 6.667, 0.82),
+    ("timing_unconstrained_a7_idle", "timing_summary_routed.rpt"):
+        ("routed", None, None, None, None, True, None, None, None),
+}
+
+
+def _design_row(text):
+    lines = text.splitlines()
+    k = next(i for i, line in enumerate(lines) if line.strip().startswith("WNS(ns)"))
+    return [None if v == "NA" else float(v) for v in lines[k + 2].split()]
+
+
+@pytest.mark.parametrize("where", sorted(TIMING), ids=lambda w: w[0])
+def test_timing_summaries(where):
+    path = DATA / where[0] / where[1]
+    stage, wns, tns, whs, ths, met, clock, period, clock_wns = TIMING[where]
+    row = _design_row(path.read_text())
+    assert (row[0], row[1], row[4], row[5]) == (wns, tns, whs, ths)
+    t = parse(path)["timing"]
+    assert (t["stage"], t["wns_ns"], t["tns_ns"], t["whs_ns"], t["ths_ns"], t["constraints_met"]) == \
+        (stage, wns, tns, whs, ths, met)
+    assert (t["clock"], t["target_period_ns"]) == (clock, period)
+    if clock is not None:  # achieved = period - WNS of the worst clock: a negative slack lengthens it
+        assert t["achieved_period_ns"] == pytest.approx(period - clock_wns)
+        assert t["achieved_frequency_mhz"] == pytest.approx(1000 / (period - clock_wns), abs=1e-3)
+        assert (t["achieved_period_ns"] > period) == (clock_wns < 0)
+    else:
+        assert t["achieved_period_ns"] is None and len(t["clocks"]) == 1
+    assert_schema(parse(path))
+
+
+def test_timing_clock_table_with_generated_clocks():
+    t = parse(DATA / "vitis_link_zu3eg_lzw" / "impl_1_u96v2_sbc_base_wrapper_timing_summary_routed.rpt")["timing"]
+    assert [(c["clock"], c["generated"], c["period_ns"], c["wns_ns"]) for c in t["clocks"]] == [
+        ("clk_pl_0", False, 10.0, 3.854), ("u96v2_sbc_base_i/clk_wiz_0/inst/clk_in1", False, 10.0, None),
+        ("clk_out1_u96v2_sbc_base_clk_wiz_0_0", True, 6.667, 0.82)]
+
+
+# (folder, file): (stage, hierarchical, top, LUT, FF, BRAM tiles, DSP, available LUT): SOURCES.md
+UTILIZATION = {
+    ("util_routed_z7_vit", "utilization_placed.rpt"): ("routed", False, "design_1_wrapper", 29073, 36542, 68, 121, 53200),
+    ("util_routed_a7_v2017", "post_route_util.rpt"): ("routed", False, "basereconfTop", 18577, 10327, 24.5, 4, 63400),
+    ("util_routed_u250_hls4ml", "vivado_utilization.rpt"): ("routed", False, "myproject", 7722, 4864, 12, 467, 1728000),
+    ("vitis_link_zu3eg_lzw", "impl_1_full_util_routed.rpt"):
+        ("routed", False, "u96v2_sbc_base_wrapper", 25278, 29422, 21.5, 0, 70560),
+    ("hier_synth_a7_percolation", "hier_util_ale.rpt"): ("synthesis", True, "percolation_core_top", 21943, 32929, 1.0, 2, None),
+    ("hier_routed_ku035_rosebud", "fpga_utilization_hierarchy_placed.rpt"):
+        ("routed", True, "fpga", 33312, 25308, 194.0, 0, None),
+}
+
+
+@pytest.mark.parametrize("where", sorted(UTILIZATION), ids=lambda w: w[0])
+def test_vivado_utilization_of_real_runs(where):
+    """7-series and UltraScale(+), flat and hierarchical, post-synthesis and post-route, Vivado 2017.2-2025.2."""
+    stage, hierarchical, top, lut, ff, tiles, dsp, available = UTILIZATION[where]
+    report = parse(DATA / where[0] / where[1])
+    post = report["post_synthesis" if stage == "synthesis" else "post_implementation"]
+    assert (post["stage"], post["hierarchical"], post["top"], report["top"]) == (stage, hierarchical, top, top)
+    assert (post["LUT"]["used"], post["FF"]["used"], post["BRAM_36K_tiles"]["used"], post["DSP"]["used"]) == \
+        (lut, ff, tiles, dsp)
+    assert post["LUT"]["available"] == available
+    if hierarchical:  # one level below the top, the top's own cells '(top)' left out
+        assert post["instances"] and all(not r["instance"].startswith("(") for r in post["instances"])
+        assert sum(r["LUT"] for r in post["instances"]) <= lut
+    assert_schema(report)
+
+
+def test_run_directory_takes_the_routed_figures_and_its_timing():
+    """A Vivado run folder (v++ link of a Vitis HLS kernel): routed utilization and timing, one design."""
+    report = parse(DATA / "vitis_link_zu3eg_lzw")
+    assert report["post_implementation"]["LUT"]["used"] == 25278 and report["timing"]["wns_ns"] == 0.82
+    h = headline(report)
+    assert (h["impl_lut"], h["wns_ns"], h["achieved_clock_ns"]) == (25278, 0.82, 5.847)

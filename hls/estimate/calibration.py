@@ -133,6 +133,29 @@ def summarize(results: list) -> dict:
     return out
 
 
+LAYER_SOURCES = ("csynth", "vivado_synth", "vivado_impl")
+LAYER_FIGURES = ("lut", "ff", "dsp")
+
+
+def summarize_layers(results: list) -> dict:
+    """Per vendor source of per-layer rows and per figure: how far each layer's estimate has been from
+    the real row of that layer (median and largest |error|, median estimate/real) over every matched
+    layer of every design. Layers whose real figure and estimate are both zero are left out."""
+    out = {}
+    for source in LAYER_SOURCES:
+        for fig in LAYER_FIGURES:
+            errors = [_error(layer["estimate"][fig], layer[source][fig]) for r in results for layer in r["layers"]
+                      if source in layer and (layer[source][fig] or layer["estimate"][fig])]
+            if errors:
+                ratios = 1.0 + np.asarray(errors)
+                out.setdefault(source, {})[fig] = {
+                    "n_layers": len(errors), "n_designs": len({r["design"] for r in results for layer in r["layers"]
+                                                               if source in layer}),
+                    "median_abs_error": float(np.median(np.abs(errors))), "max_abs_error": float(np.max(np.abs(errors))),
+                    "ratio_median": float(np.median(ratios))}
+    return out
+
+
 def fit(results: list) -> dict:
     """Refit the FIT coefficients (coefficients.FITTED) to the designs' post-synthesis totals by
     non-negative least squares of estimate/real - 1, the STRUCTURAL ones held; with the in-sample and

@@ -20,11 +20,22 @@ TOTAL_KEYS = {"lut": "lut", "ff": "ff", "dsp": "dsp", "bram_18k": "bram_18k", "l
 
 
 @lru_cache(maxsize=1)
-def _summary() -> dict:
+def _calibration() -> dict:
     try:
-        return json.loads(CALIBRATION_FILE.read_text())["summary"]
-    except (OSError, ValueError, KeyError):
+        return json.loads(CALIBRATION_FILE.read_text())
+    except (OSError, ValueError):
         return {}
+
+
+def _summary() -> dict:
+    return _calibration().get("summary") or {}
+
+
+def per_layer_errors() -> dict:
+    """{source: {figure: {n_layers, n_designs, median_abs_error, max_abs_error, ratio_median}}}: how far
+    each layer's estimate has been from the real per-layer rows (C synthesis instances, Vivado
+    hierarchical utilization) of the calibration designs; empty if no calibration has been written."""
+    return _calibration().get("per_layer") or {}
 
 
 def intervals(total: dict, io_type: str | None = None) -> dict:

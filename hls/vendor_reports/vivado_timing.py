@@ -3,7 +3,9 @@
 It fills the schema's 'timing': worst negative/total negative slack (setup), worst/total hold slack,
 pulse-width slack, whether every constraint is met, each clock's period and its own slack, and the
 clock the design achieves: period - WNS of its worst clock (a negative WNS is a figure, not an error).
-The step (synthesis, placed, routed) comes from the header as for utilization reports.
+The headline clock is the one with the worst setup slack (an hls4ml design has one: ap_clk). The step
+(synthesis, placed, routed) comes from the header as for utilization reports; a report with neither
+a 'Design State' line nor a step in its file name (Vivado < 2019 run by hand) counts as synthesis.
 """
 from __future__ import annotations
 
@@ -42,9 +44,13 @@ def _columns(header, dashes):
 
 
 def _cells(line, columns):
-    """Each token goes to the column its right end falls in (Vivado right-aligns numbers under dashes)."""
-    out = {}
-    for m in re.finditer(r"\S+", line):
+    """The first token is the row's name (a generated clock's is indented and may overrun its column);
+    each other token goes to the column its right end falls in (Vivado right-aligns numbers under dashes)."""
+    tokens = list(re.finditer(r"\S+", line))
+    if not tokens:
+        return {}
+    out = {columns[0][0]: tokens[0].group()}
+    for m in tokens[1:]:
         end = m.end() - 1
         col = next((c for c in columns if c[1] <= end < c[2]), None) or \
             min(columns, key=lambda c: min(abs(end - c[1]), abs(end - (c[2] - 1))))
@@ -77,9 +83,13 @@ def read(path, text) -> dict:
         raise ReportError(f"{path} is truncated or not a timing summary: no 'Design Timing Summary' figures")
     summary = _slacks(_cells(rows[0], _columns(*head)))
     said = next((v for line in lines[at:at + 40] for k, v in _MET.items() if line.strip() == k), None)
+    # Vivado writes these banners in this order, 'Timing Details' last (unless asked for no paths)
+    last = ["Clock Summary", "Intra Clock Table"] + ([] if "-max_paths 0" in header.get("Command", "") else
+                                                     ["Timing Details"])
+    missing = next((title for title in last if _section(lines, title) is None), None)
+    if missing:
+        raise ReportError(f"{path} is truncated: its '{missing}' section is missing")
     clock_at = _section(lines, "Clock Summary")
-    if clock_at is None:
-        raise ReportError(f"{path} is truncated: its 'Clock Summary' section is missing")
     clocks = []
     for line in _table(lines, clock_at)[1]:
         m = re.match(r"^(\s*)(\S+)\s+\{([^}]*)\}\s+(\S+)\s+(\S+)", line)
@@ -95,6 +105,8 @@ def read(path, text) -> dict:
             if clock is not None:
                 clock.update({k: v for k, v in _slacks(cells).items() if k in ("wns_ns", "whs_ns")})
     timed = [c for c in clocks if c["wns_ns"] is not None and c["period_ns"]]
+    for c in clocks:  # what each clock could run at: its period less its own worst setup slack
+        c["achieved_period_ns"] = round(c["period_ns"] - c["wns_ns"], 6) if c in timed else None
     worst = min(timed, key=lambda c: c["wns_ns"], default=None)
     if worst is None and len(clocks) == 1 and summary["wns_ns"] is not None:
         worst = {**clocks[0], "wns_ns": summary["wns_ns"]}

@@ -54,6 +54,20 @@ def fit_text(fitted: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def layer_text(per_layer: dict) -> str:
+    """The per-layer comparison in one table: per source of real per-layer rows, per figure."""
+    names = {"csynth": "C synthesis instances", "vivado_synth": "Vivado post-synthesis (hierarchical)",
+             "vivado_impl": "Vivado post-route (hierarchical)"}
+    lines = ["", "Per layer (each layer's estimate against the real row of that layer, matched by hls4ml's "
+                 "instance names):", "", "| real rows | figure | layers (designs) | median abs error | largest | "
+                                          "median est/real |", "|---|---|---|---|---|---|"]
+    for source, figs in per_layer.items():
+        for fig, st in figs.items():
+            lines.append(f"| {names[source]} | {LABELS[fig]} | {st['n_layers']} ({st['n_designs']}) | "
+                         f"{st['median_abs_error']:.1%} | {st['max_abs_error']:.1%} | {st['ratio_median']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def run(fixtures: Path, external: Path) -> tuple:
     from hls.estimate.calibration import compare, designs, summarize
 
@@ -73,15 +87,18 @@ def main(args) -> int:
     results, summary = run(fixtures, external)
     from hls.estimate.calibration import fit
 
-    fitted = fit(results)
+    from hls.estimate.calibration import summarize_layers
+
+    fitted, per_layer = fit(results), summarize_layers(results)
     out = Path(args.out)
-    write_json(out / "calibration.json", {"summary": summary, "fit": fitted, "designs": results})
-    text = table(results, summary) + fit_text(fitted)
+    write_json(out / "calibration.json", {"summary": summary, "per_layer": per_layer, "fit": fitted,
+                                          "designs": results})
+    text = table(results, summary) + layer_text(per_layer) + fit_text(fitted)
     write_text(out / "table.md", text)
     if args.update:
         from hls.estimate.intervals import CALIBRATION_FILE
 
-        write_json(CALIBRATION_FILE, {"summary": summary, "designs": {
+        write_json(CALIBRATION_FILE, {"summary": summary, "per_layer": per_layer, "designs": {
             r["design"]: {f: v["error"] for f, v in r["figures"].items()} for r in results}})
     print(text, end="")
     if args.fit:

@@ -23,9 +23,29 @@ def render(rep: dict) -> str:
         lines.append(f"  clock           target {clk.get('target_ns')} ns, estimated {clk.get('estimated_ns')} ns")
     for name, r in (rep.get("resources") or {}).items():
         lines.append(_res_line(f"csynth {name}", r))
-    post = rep.get("post_synthesis") or {}
-    for name in ("LUT", "FF", "DSP", "BRAM_36K_tiles", "URAM"):
-        lines.append(_res_line(f"synth {name}", post.get(name)))
+    for key, label in (("post_synthesis", "synth"), ("post_implementation", "impl")):
+        post = rep.get(key) or {}
+        if post:
+            lines.append(f"  Vivado {post['stage']} ({post.get('design_state') or 'state not stated'}"
+                         f"{', hierarchical: ' + str(len(post['instances'])) + ' instance rows' if post['instances'] else ''})")
+        for name in ("LUT", "FF", "DSP", "BRAM_36K_tiles", "URAM"):
+            lines.append(_res_line(f"{label} {name}", post.get(name)))
+    t = rep.get("timing")
+    if t:
+        met = {True: "met", False: "NOT met", None: "no constraints"}[t["constraints_met"]]
+        lines.append(f"  timing ({t['stage']}) WNS {t['wns_ns']} ns, TNS {t['tns_ns']} ns, WHS {t['whs_ns']} ns; "
+                     f"clock {t['clock']} target {t['target_period_ns']} ns, achieved {t['achieved_period_ns']} ns "
+                     f"({t['achieved_frequency_mhz']} MHz); constraints {met}")
+    c = rep.get("cosim")
+    if c:
+        lines.append(f"  co-simulation   {c['rtl']} {c['status']}: latency {c['latency']['min_cycles']}-"
+                     f"{c['latency']['max_cycles']} cycles, II {c['interval']['min_cycles']}-{c['interval']['max_cycles']}")
+    pw = rep.get("power")
+    if pw:
+        lines.append(f"  power ({pw['stage']}) total {pw['total_w']} W, dynamic {pw['dynamic_w']} W, "
+                     f"static {pw['static_w']} W, confidence {pw['confidence']}")
+    if rep.get("design_size"):
+        lines.append(f"  design size     {rep['design_size']['final_instructions']} instructions after the last phase")
     return "\n".join(line for line in lines if line)
 
 

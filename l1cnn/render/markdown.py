@@ -159,10 +159,16 @@ def _per_layer(s: dict) -> str:
         out.append(f"\n`{variant}`:\n\n" + _table(header, table))
     if not out:
         return ""
+    cal = (s.get("per_layer_calibration") or {}).get("vivado_synth") or {}
+    off = ("" if not cal else " On the real per-layer Vivado rows of the calibration designs (`make calibrate`), a "
+           "layer's estimate has been off by a median of " + ", ".join(
+               f"{st['median_abs_error']:.0%} in {f.upper()}" for f, st in cal.items()) +
+           f" ({next(iter(cal.values()))['n_layers']} layers of {next(iter(cal.values()))['n_designs']} designs; "
+           "the totals are closer, see the intervals above).")
     return ("\n### Per layer: estimate beside the vendor reports\nRows matched by hls4ml's instance names "
             "(the layer's config struct; an io_stream layer's output FIFO counts with it). `csynth` is C synthesis' "
             "own estimate per instance; `vivado-synth`/`vivado-impl` are Vivado's hierarchical utilization after "
-            "synthesis/routing; n/a is a layer the report has no row for (inlined into another).\n"
+            "synthesis/routing; n/a is a layer the report has no row for (inlined into another)." + off + "\n"
             + "\n".join(out))
 
 

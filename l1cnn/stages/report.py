@@ -15,6 +15,7 @@ from l1cnn.dataset import SPLITS, data_path
 from l1cnn.errors import UserError
 from l1cnn.evaluate import against_baselines, pair_scores, performance
 from l1cnn.evaluate import baselines as evaluate_baselines
+from hls.estimate.intervals import per_layer_errors
 from l1cnn.figures import resources_block
 from l1cnn.render.markdown import VARIANT_LABELS, render, render_index
 from l1cnn.render.plots import binned_auc_plot, confusion_plot, layer_resources_plot, roc_plot
@@ -217,6 +218,7 @@ def run(cfg, force=False) -> dict:
     out = paths.report_dir(name)
     summary["plots"] = _plots(out, cfg, gen, arrays, labels, features, perf, baselines, dataset["n_test"])
     summary["per_layer"] = per_layer_block(synth)
+    summary["per_layer_calibration"] = per_layer_errors()
     if any(summary["per_layer"].values()):
         layer_resources_plot(out / "resources.png", summary["per_layer"],
                              f"{name}: per-layer LUT and DSP, estimate beside the vendor reports; latency per layer")

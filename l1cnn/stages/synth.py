@@ -4,6 +4,8 @@ l1cnn's offline estimate of every project beside them, for the per-layer compari
 without the tools, labelled `estimate` wherever it is shown.
 """
 
+import json
+
 from common.atomic import write_json
 from common.log import info
 from l1cnn import cache, paths
@@ -18,9 +20,12 @@ def synth_path(cfg):
 
 
 def synth_key(cfg, tool, steps) -> str:
+    """Redone when the firmware, the tool or the steps change; the estimate's model only matters without a
+    vendor tool (beside vendor figures a changed estimate is recomputed alone: see run)."""
     from hls.estimate import model_digest
 
-    return cache.make_key("synth", SCHEMA, firmware_keys(cfg), tool, steps.names() if tool else None, model_digest())
+    return cache.make_key("synth", SCHEMA, firmware_keys(cfg), tool, steps.names() if tool else None,
+                          model_digest() if tool is None else None)
 
 
 def _summary_line(rep) -> str:
@@ -39,8 +44,28 @@ def _summary_line(rep) -> str:
     return "; ".join(parts)
 
 
-def run(cfg, force=False, cosim=False, logic_synthesis=False, implementation=False) -> dict:
+def _read(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _estimates(cfg) -> dict:
     from hls.estimate import estimate_project
+
+    out = {}
+    for variant in FIRMWARE_VARIANTS:
+        est = estimate_project(paths.firmware_dir(cfg.name, variant), cfg.hls.part, cfg.hls.clock_period_ns)
+        out[variant] = est
+        t = est["total"]
+        info("synth", f"{cfg.name}/{variant}: estimate: latency {t['latency_cycles']} cycles, II {t['ii_cycles']}, "
+                      f"LUT {t['lut']:.0f}, DSP {t['dsp']}")
+    return out
+
+
+def run(cfg, force=False, cosim=False, logic_synthesis=False, implementation=False) -> dict:
+    from hls.estimate import model_digest
     from hls.synth import VENDOR_COMMANDS, Steps, build, find_vendor_tool
 
     name = cfg.name
@@ -48,20 +73,23 @@ def run(cfg, force=False, cosim=False, logic_synthesis=False, implementation=Fal
     steps = Steps(cosim, logic_synthesis, implementation)
     key = synth_key(cfg, tool, steps)
     out = synth_path(cfg)
+    digest = model_digest()
     if not force and cache.is_current(out, key):
-        info("synth", f"{name}: synthesis results are up to date")
-        return {}
-    result = {"vendor_tool": tool, "steps": steps.names() if tool else [], "estimates": {}}
+        old = _read(out)
+        if old is not None and old.get("estimate_digest") == digest:
+            info("synth", f"{name}: synthesis results are up to date")
+            return {}
+        if old is not None and tool is not None:  # the vendor's figures stand; only the estimate is redone
+            info("synth", f"{name}: the estimate's model changed: estimates redone, vendor reports kept")
+            old.update(estimates=_estimates(cfg), estimate_digest=digest)
+            write_json(out, old)
+            return old
+    result = {"vendor_tool": tool, "steps": steps.names() if tool else [], "estimates": {}, "estimate_digest": digest}
     if tool is None:
         result["message"] = (f"no vendor HLS tool found on PATH (looked for {', '.join(VENDOR_COMMANDS)}); "
                              f"the figures are l1cnn's offline estimate, not a synthesis result")
         info("synth", f"{name}: {result['message']}")
-    for variant in FIRMWARE_VARIANTS:
-        est = estimate_project(paths.firmware_dir(name, variant), cfg.hls.part, cfg.hls.clock_period_ns)
-        result["estimates"][variant] = est
-        t = est["total"]
-        info("synth", f"{name}/{variant}: estimate: latency {t['latency_cycles']} cycles, II {t['ii_cycles']}, "
-                      f"LUT {t['lut']:.0f}, DSP {t['dsp']}")
+    result["estimates"] = _estimates(cfg)
     if tool is not None:
         result["variants"] = {}
         for variant in FIRMWARE_VARIANTS:

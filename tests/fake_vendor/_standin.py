@@ -23,7 +23,8 @@ def project_settings(project_dir="."):
 def copy_report(src: Path, dst: Path, top: str, part: str, old_tops=("myproject", "myhls", "Encoder")):
     """A real report file with its top function and part renamed to this project's."""
     text = src.read_text()
-    for old in old_tops:  # the spaces after a name absorb the change of length: table columns stay put
+    named = re.search(r"^\|\s*Design\s*:\s*(\S+)", text, re.M)  # a Vivado report's top
+    for old in (*old_tops, *([named.group(1)] if named else [])):  # the spaces after a name absorb the change of length: table columns stay put
         text = re.sub(rf"\b{old}\b( *)", lambda m: top + " " * max(len(m.group(1)) - len(top) + len(old),
                                                                        min(len(m.group(1)), 1)), text)
     text = re.sub(r"^(\|\s*Device\s*:\s*)\S+", lambda m: m.group(1) + part, text, flags=re.M)
