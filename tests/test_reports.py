@@ -833,3 +833,24 @@ def test_run_directory_takes_the_routed_figures_and_its_timing():
     assert report["post_implementation"]["LUT"]["used"] == 25278 and report["timing"]["wns_ns"] == 0.82
     h = headline(report)
     assert (h["impl_lut"], h["wns_ns"], h["achieved_clock_ns"]) == (25278, 0.82, 5.847)
+
+
+
+# Vitis HLS 2025.2 'Synthesis Summary' layout: '* Performance & Resource Estimates', new 'Issue Type' and
+# 'Violation Type' columns, latency after 'Pipelined'. Lines copied verbatim from the real report
+# github.com/aa08453/CNN-on-FPGA @a2be1c8, hls_component/top/hls/syn/report/csynth.rpt (header, the top
+# row and four of its 37 module/loop rows; the rest of the file left out).
+VITIS_2025_RPT = """\n\n================================================================\n== Synthesis Summary Report of 'top'\n================================================================\n+ General Information: \n    * Date:           Sat Mar  7 18:28:23 2026\n    * Version:        2025.2 (Build 6295257 on Nov 14 2025)\n    * Project:        top\n    * Solution:       hls (Vivado IP Flow Target)\n    * Product family: zynq\n    * Target device:  xc7z020-clg484-1\n    \n\n* Performance & Resource Estimates: \n+-------------------------------------------+------+---------------+----------+---------+------+----------+---------+-----------+------+----------+----------+------------+-------------+-----+\n|                  Modules                  | Issue|               | Iteration|         | Trip |          |       Latency       |      |          |          |            |             |     |\n|                  & Loops                  | Type | Violation Type|  Latency | Interval| Count| Pipelined| (cycles)|    (ns)   | Slack|   BRAM   |    DSP   |     FF     |     LUT     | URAM|\n+-------------------------------------------+------+---------------+----------+---------+------+----------+---------+-----------+------+----------+----------+------------+-------------+-----+\n|+ top                                      |     -|              -|         -|   140720|     -|        no|   140719|  1.407e+06|  0.00|  42 (15%)|  27 (12%)|   8798 (8%)|  18374 (34%)|    -|\n| + conv1                                   |     -|              -|         -|     7196|     -|        no|     7196|  7.196e+04|  0.00|   16 (5%)|    9 (4%)|   1786 (1%)|    4213 (7%)|    -|\n|  + conv1_Pipeline_LOAD_W                  |     -|              -|         -|        -|     -|       yes|       74|    740.000|  0.00|         -|         -|    17 (~0%)|     77 (~0%)|    -|\n|   o LOAD_W                                |     -|              -|         2|        1|    72|       yes|       72|    720.000|  8.75|         -|         -|           -|            -|    -|\n| + pool                                    |     -|              -|         -|     7878|     -|        no|     7878|  7.878e+04|  0.00|         -|    4 (1%)|   831 (~0%)|    1799 (3%)|    -|\n+-------------------------------------------+------+---------------+----------+---------+------+----------+---------+-----------+------+----------+----------+------------+-------------+-----+\n    Name Prefix: '+' for module, 'o' for loop, '*' for dataflow\n"""
+
+
+def test_vitis_2025_summary_layout(tmp_path):
+    path = tmp_path / "csynth.rpt"
+    path.write_text(VITIS_2025_RPT)
+    report = parse(path)
+    assert (report["top"], report["tool_version"], report["part"]) == ("top", "2025.2", "xc7z020-clg484-1")
+    assert (report["latency"]["max_cycles"], report["latency"]["max_ns"], report["interval"]["max_cycles"]) == \
+        (140719, 1407000.0, 140720)
+    assert {k: v["used"] for k, v in report["resources"].items()} == {"BRAM_18K": 42, "DSP": 27, "FF": 8798,
+                                                                    "LUT": 18374, "URAM": 0}
+    assert [(i["instance"], i["LUT"], i["latency_max_cycles"]) for i in report["instances"]] == [
+        ("conv1", 4213, 7196), ("pool", 1799, 7878)]

@@ -27,7 +27,7 @@ def _used_percent(cell):
 def read(path, text) -> dict:
     """Vitis csynth.rpt 'Synthesis Summary': one Modules & Loops tree, no clock, no device totals."""
     lines, top = text.splitlines(), re.search(r"^== Synthesis Summary Report of '([^']+)'", text, re.M).group(1)
-    names, raw = table_after(lines, find_line(lines, 0, len(lines), r"\s*\+ Performance & Resource"),
+    names, raw = table_after(lines, find_line(lines, 0, len(lines), r"\s*[+*] Performance & Resource"),
                              len(lines)) or ([], [])
     if not raw:
         raise ReportError(f"{path} is truncated: no 'Performance & Resource Estimates' table")
