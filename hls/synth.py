@@ -112,7 +112,7 @@ def _check(report, steps, project_dir, top, part):
     """Every step asked for left its report, and the reports are of this project's top and part."""
     from hls.vendor_reports.discovery import check_same_design
 
-    check_same_design({"top": top, "part": part}, report, project_dir)
+    check_same_design({"top": top, "part": part}, report, report["files"][0] if report["files"] else project_dir)
     wanted = {"C synthesis": report["latency"]["max_cycles"] is not None or report["resources"]["LUT"],
               "co-simulation": report["cosim"] if steps.cosim else True,
               "logic synthesis": report["post_synthesis"] if steps.logic_synthesis else True,

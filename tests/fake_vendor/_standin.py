@@ -14,10 +14,11 @@ def shared():
 
 
 def project_settings(project_dir="."):
+    """The project's top and part; L1CNN_FAKE_PART names another part (reports of a run for another board)."""
     text = Path(project_dir, "project.tcl").read_text()
     top = re.search(r'set project_name "?(\w+)', text).group(1)
     part = re.search(r'set part "?([\w\-]+)', text).group(1)
-    return top, part
+    return top, os.environ.get("L1CNN_FAKE_PART") or part
 
 
 def copy_report(src: Path, dst: Path, top: str, part: str, old_tops=("myproject", "myhls", "Encoder")):
