@@ -177,7 +177,7 @@ def test_vendor_synthesis_path_with_a_stand_in_tool(pipeline, tmp_path):
         assert row["vivado_synth"]["lut"] == sum(i["LUT"] for i in want)
     md = (copy / "reports/tiny_jet/report.md").read_text()
     assert "Per layer: estimate beside the vendor reports" in md and "vivado-synth LUT" in md
-    assert "resources from vivado-impl, latency from cosim, ii from vivado-hls, timing from vivado-impl" in md
+    assert "resources from vivado-impl, latency from cosim, II from vivado-hls, timing from vivado-impl" in md
     assert "resources.png" in s["plots"]
 
     r = run_cli("synth", "--force", "--model", TINY, home=copy, env={**env, "L1CNN_FAKE_FAIL": "1"})

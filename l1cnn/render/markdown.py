@@ -103,7 +103,9 @@ def _verdict(s: dict) -> str:
                  i["margin"]] for i in v["items"]]
         word = v.get("verdict") or ("PASS" if v["pass"] else "FAIL")
         why = f" (decided by {', '.join(v['decided_by'])})" if v.get("decided_by") else ""
-        said = ", ".join(f"{k} from {src}" for k, src in (v.get("sources") or {"figures": v["source"]}).items())
+        sources = v.get("sources") or {"figures": v["source"]}
+        said = f"{v['source']} figures" if len(set(sources.values())) == 1 else ", ".join(
+            f"{'II' if k == 'ii' else k} from {src}" for k, src in sources.items())
         out.append(f"\n`{variant}` ({said}): **{word}**{why}\n\n"
                    + _table(["item", "value", "pessimistic end", "limit", "unit", "verdict", "margin"], rows))
     return "\n".join(out)

@@ -75,21 +75,29 @@ LAYER_SOURCES = ("estimate", "csynth", "vivado_synth", "vivado_impl")  # bar ord
 
 
 def layer_resources_plot(path, per_variant: dict, title: str) -> None:
-    """per_variant: {variant: hls.layer_compare rows}. For the quantized+pruned firmware (else the first
-    variant): LUT and DSP per layer, the estimate's bar beside each vendor source's; and the latency
-    per layer (C synthesis where it ran, else the estimate), stacked in pipeline order."""
+    """per_variant: {variant: hls.layer_compare rows}. Where a vendor ran: for the quantized+pruned
+    firmware (else the first variant) LUT and DSP per layer, the estimate's bar beside each vendor
+    source's; otherwise every variant's estimate side by side. Right: the latency per layer (C synthesis
+    where it ran, else the estimate), stacked in pipeline order."""
     variant = "pruned" if per_variant.get("pruned") else next(v for v, rows in per_variant.items() if rows)
     rows = per_variant[variant]
-    sources = [src for src in LAYER_SOURCES if any(src in r for r in rows)]
+    sources = [src for src in LAYER_SOURCES[1:] if any(src in r for r in rows)]
+    if sources:  # (label, {layer: figures}) per bar group
+        series = [(src.replace("_", "-"), {r["layer"]: r.get(src) or {} for r in rows})
+                  for src in ["estimate", *sources]]
+        what = f"estimate beside the vendor reports ({variant})"
+    else:
+        series = [(f"{v} (estimate)", {r["layer"]: r["estimate"] for r in vrows}) for v, vrows in per_variant.items()]
+        what = "l1cnn's estimate per variant"
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), dpi=100, gridspec_kw={"width_ratios": [3, 3, 1]})
     names = [r["layer"] for r in rows]
-    width = 0.8 / len(sources)
-    for k, src in enumerate(sources):
+    width = 0.8 / len(series)
+    for k, (label, by_layer) in enumerate(series):
         xs = [i + k * width for i in range(len(names))]
         for ax, key in zip(axes[:2], ("lut", "dsp")):
-            ax.bar(xs, [(r.get(src) or {}).get(key) or 0 for r in rows], width, label=src.replace("_", "-"))
+            ax.bar(xs, [(by_layer.get(n) or {}).get(key) or 0 for n in names], width, label=label)
     for ax, label in zip(axes[:2], ("LUT", "DSP")):
-        ax.set_xticks([i + width * (len(sources) - 1) / 2 for i in range(len(names))], names, rotation=60, fontsize=7)
+        ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(names))], names, rotation=60, fontsize=7)
         ax.set_ylabel(f"{label} per layer")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3, axis="y")
@@ -101,7 +109,7 @@ def layer_resources_plot(path, per_variant: dict, title: str) -> None:
         if cycles:
             axes[2].text(0, bottom + cycles / 2, r["layer"], ha="center", va="center", fontsize=6)
         bottom += cycles
-    axes[2].set_xticks([0], [timing])
+    axes[2].set_xticks([0], [f"{timing} ({variant})"])
     axes[2].set_ylabel("latency (cycles), per layer")
-    fig.suptitle(f"{title} ({variant})", fontsize=10)
+    fig.suptitle(f"{title}: per-layer LUT and DSP, {what}; latency per layer", fontsize=10)
     _save(fig, path)

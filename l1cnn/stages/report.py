@@ -220,8 +220,7 @@ def run(cfg, force=False) -> dict:
     summary["per_layer"] = per_layer_block(synth)
     summary["per_layer_calibration"] = per_layer_errors()
     if any(summary["per_layer"].values()):
-        layer_resources_plot(out / "resources.png", summary["per_layer"],
-                             f"{name}: per-layer LUT and DSP, estimate beside the vendor reports; latency per layer")
+        layer_resources_plot(out / "resources.png", summary["per_layer"], name)
         summary["plots"].append("resources.png")
     write_json(out / "summary.json", summary)
     write_text(out / "report.md", render(summary))
