@@ -51,12 +51,24 @@ def find_vendor_tool() -> str | None:
     return next((tool for tool in VENDOR_COMMANDS if shutil.which(tool)), None)
 
 
+def _options(steps: Steps) -> dict:
+    """The steps of hls4ml's build_prj.tcl: C synthesis, co-simulation on request; the Vivado steps are
+    l1cnn's own (vivado_flow.tcl), so hls4ml's vsynth stays off."""
+    return {"reset": 1, "csim": 0, "synth": 1, "cosim": int(steps.cosim), "validation": 0, "export": 0,
+            "vsynth": 0, "fifo_opt": 0}
+
+
 def _build_options(steps: Steps) -> str:
-    """build_prj.tcl reads its steps from build_opt.tcl: C synthesis, co-simulation on request; the
-    Vivado steps are l1cnn's own (vivado_flow.tcl), so hls4ml's vsynth stays off."""
-    opt = {"reset": 1, "csim": 0, "synth": 1, "cosim": int(steps.cosim), "validation": 0, "export": 0,
-           "vsynth": 0, "fifo_opt": 0}
-    return "array set opt {\n" + "".join(f"    {k} {v}\n" for k, v in opt.items()) + "}\n"
+    """build_opt.tcl, which the Vitis backend's build_prj.tcl sources (vitis-run passes no arguments)."""
+    return "array set opt {\n" + "".join(f"    {k} {v}\n" for k, v in _options(steps).items()) + "}\n"
+
+
+def _command(tool: str, steps: Steps) -> list:
+    """The Vivado backend's build_prj.tcl ignores build_opt.tcl and takes 'reset=1 csim=0 ...' from its
+    arguments (as hls4ml runs it); the Vitis backend's reads both, so vitis_hls/vivado_hls get both."""
+    if tool == "vitis-run":
+        return VENDOR_COMMANDS[tool]
+    return VENDOR_COMMANDS[tool] + [" ".join(f"{k}={v}" for k, v in _options(steps).items())]
 
 
 def _run(command, cwd, log, what):
@@ -89,23 +101,49 @@ def build(project_dir, tool: str, steps: Steps) -> dict:
 
     project_dir = Path(project_dir)
     said = project_settings(project_dir)
-    top, part, clock_ns = said.get("top", "myproject"), said.get("part"), float(said.get("clock", 5.0))
+    missing = [k for k in ("top", "part", "clock") if not said.get(k)]
+    if missing:
+        raise SynthesisError(f"{project_dir} does not state its {', '.join(missing)} (project.tcl / "
+                             "hls4ml_config.yml): not an hls4ml project; convert the model again")
+    top, part, clock_ns = said["top"], said["part"], float(said["clock"])
     if steps.vivado and not shutil.which("vivado"):
         raise SynthesisError("logic synthesis and implementation need `vivado` on PATH; run without "
                              "--logic-synthesis/--implementation for C synthesis only")
     _clean(project_dir)
     (project_dir / "build_opt.tcl").write_text(_build_options(steps))
-    _run(VENDOR_COMMANDS[tool], project_dir, project_dir / "build_stdout.log", tool)
+    _run(_command(tool, steps), project_dir, project_dir / "build_stdout.log", tool)
     if steps.vivado:
         (project_dir / VIVADO_SCRIPT).write_text(FLOW_TCL.read_text())
         rtl = exported_rtl(project_dir)
         _run(["vivado", "-mode", "batch", "-nojournal", "-nolog", "-source", VIVADO_SCRIPT, "-tclargs",
               str(rtl.relative_to(project_dir)), top, part, f"{clock_ns:g}", str(int(steps.implementation)),
               VIVADO_REPORTS], project_dir, project_dir / "vivado_stdout.log", "vivado")
+    return collect(project_dir, steps)
+
+
+def collect(project_dir, steps: Steps) -> dict:
+    """The reports a run of `steps` left in the project, parsed and checked (also to re-read them after a
+    reader changed, without running the tools again)."""
+    from hls.project import project_settings
+
+    project_dir = Path(project_dir)
+    said = project_settings(project_dir)
     report = parse(project_dir)
-    _check(report, steps, project_dir, top, part)
+    _check(report, steps, project_dir, said.get("top"), said.get("part"))
     report["steps"] = steps.names()
     return report
+
+
+def tool_identity(tool: str) -> str:
+    """Where the tool resolves to: a vendor install path names its release (/tools/Xilinx/Vitis_HLS/2023.2/)."""
+    found = shutil.which(tool)
+    return str(Path(found).resolve()) if found else tool
+
+
+def flow_digest() -> str:
+    import hashlib
+
+    return hashlib.sha256(FLOW_TCL.read_bytes()).hexdigest()[:16]
 
 
 def _check(report, steps, project_dir, top, part):
@@ -116,7 +154,8 @@ def _check(report, steps, project_dir, top, part):
     wanted = {"C synthesis": report["latency"]["max_cycles"] is not None or report["resources"]["LUT"],
               "co-simulation": report["cosim"] if steps.cosim else True,
               "logic synthesis": report["post_synthesis"] if steps.logic_synthesis else True,
-              "implementation": (report["post_implementation"] and report["timing"]) if steps.implementation else True}
+              "implementation": (report["post_implementation"] and (report["timing"] or {}).get("stage")
+                                 in ("placed", "routed")) if steps.implementation else True}
     missing = [name for name, found in wanted.items() if not found]
     if missing:
         raise SynthesisError(f"the vendor run on {project_dir} wrote no {' or '.join(missing)} report; see its "

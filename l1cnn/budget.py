@@ -44,8 +44,8 @@ def verdict(resources: dict, budget, hls) -> dict:
     item("latency", latency_ns, high("latency_cycles", (latency_ns / cycles) if cycles else hls.clock_period_ns),
          budget.latency_ns, "ns")
     ii = resources.get("ii_cycles")
-    item("initiation interval", None if ii is None else ii * hls.clock_period_ns,
-         high("ii_cycles", hls.clock_period_ns), period_ns, "ns")
+    clock_ns = resources.get("period_ns") or hls.clock_period_ns  # the achieved clock where timing failed
+    item("initiation interval", None if ii is None else ii * clock_ns, high("ii_cycles", clock_ns), period_ns, "ns")
     for key in RESOURCES:
         used = resources.get(key)
         share = 100.0 / part[key]
@@ -54,6 +54,10 @@ def verdict(resources: dict, budget, hls) -> dict:
     if resources.get("achieved_period_ns") is not None:  # Vivado's timing: a negative WNS fails here
         item("clock period achieved", resources["achieved_period_ns"], None,
              resources.get("target_period_ns") or hls.clock_period_ns, "ns")
+    if resources.get("timing_met") is not None:  # hold and pulse-width violations fail here too
+        ok = bool(resources["timing_met"])
+        items.append({"item": "timing constraints", "value": "met" if ok else "not met", "pessimistic": None,
+                      "limit": "met", "unit": "", "pass": ok, "pass_pessimistic": ok, "margin": None})
     if resources.get("cosim_status") is not None:  # the RTL must reproduce the C simulation's outputs
         ok = resources["cosim_status"] == "pass"
         items.append({"item": "co-simulation", "value": resources["cosim_status"], "pessimistic": None,

@@ -47,7 +47,8 @@ def vendor_figures(rep: dict) -> dict:
             "latency_ns": None if latency is None or period is None else round(latency * period, 6),
             "ii_cycles": ii, "lut": _used(res, "LUT"), "ff": _used(res, "FF"), "dsp": _used(res, "DSP"),
             "bram_18k": bram, "bram_36k_tiles": _used(res, "BRAM_36K_tiles"),
-            "target_period_ns": target, "achieved_period_ns": achieved, "wns_ns": timing.get("wns_ns"),
+            "period_ns": period, "target_period_ns": target, "achieved_period_ns": achieved,
+            "wns_ns": timing.get("wns_ns"),
             "timing_met": timing.get("constraints_met"), "cosim_status": cosim.get("status")}
 
 

@@ -854,3 +854,37 @@ def test_vitis_2025_summary_layout(tmp_path):
                                                                     "LUT": 18374, "URAM": 0}
     assert [(i["instance"], i["LUT"], i["latency_max_cycles"]) for i in report["instances"]] == [
         ("conv1", 4213, 7196), ("pool", 1799, 7878)]
+
+
+@pytest.mark.parametrize("command, stage", [
+    ("report_timing_summary -file /home/ana/simple_cnn/synth_timing.rpt", "synthesis"),  # 'impl' inside a word
+    ("report_utilization -file noc_router_utilization_synth.rpt", "synthesis"),
+    ("report_timing_summary -max_paths 10 -file top_timing_summary_routed.rpt -pb top.pb", "routed"),
+    ("report_utilization -file top_utilization_placed.rpt -pb top.pb", "placed"),
+    ("report_utilization -file D:/runs/impl_1_full_util_routed.rpt", "routed"),
+    ("report_timing_summary -file timing_summary.rpt", "synthesis")])
+def test_step_from_a_header_without_design_state(command, stage):
+    from hls.vendor_reports.schema import vivado_stage
+
+    assert vivado_stage({"Command": command}) == stage
+    assert vivado_stage({"Command": command, "Design State": "Fully Placed"}) == "placed"  # the state wins
+
+
+def test_power_report_cut_inside_its_hierarchy_table(tmp_path):
+    lines = (FIXTURES / "seanlipps_har_conv1d_stream/reports/vivado_power.rpt").read_text().splitlines(keepends=True)
+    at = next(k for k, line in enumerate(lines) if line.startswith("3.1 By Hierarchy"))
+    for cut in range(at + 1, at + 7):  # heading, underline, blank, top border, header, header rule
+        path = tmp_path / "vivado_power.rpt"
+        path.write_text("".join(lines[:cut]))
+        expect_error(path, "truncated")
+
+
+def test_an_hls_export_run_is_not_read_as_the_design(tmp_path):
+    """<solution>/impl/ is the HLS tool's own export run of a wrapper ('bd_0_wrapper'): not this design's."""
+    shutil.copy(DENSE / "myproject_csynth.xml", tmp_path)
+    (tmp_path / "syn").mkdir()
+    (tmp_path / "impl" / "verilog").mkdir(parents=True)
+    (tmp_path / "impl" / "verilog" / "bd_0_wrapper_utilization_placed.rpt").write_text(
+        (DENSE / "vivado_synth.rpt").read_text().replace("| Design       : myproject", "| Design       : bd_0_wrapper"))
+    report = parse(tmp_path)
+    assert report["post_synthesis"] is None and report["post_implementation"] is None

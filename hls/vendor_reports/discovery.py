@@ -32,6 +32,17 @@ FILLED = ("post_synthesis", "post_implementation", "timing", "cosim", "power", "
 KINDS = "a Vivado/Vitis HLS or Vivado report"
 
 
+# Vivado project scratch folders hold no reports; an HLS solution's impl/ is the tool's own export run
+# (export_design -flow impl) of a wrapper around the top ('bd_0_wrapper'), summarized in impl/report/.
+_SCRATCH = (".cache", ".gen", ".hw", ".ip_user_files", ".srcs", ".sim")
+
+
+def _walked(here: str, name: str) -> bool:
+    if name.startswith(".") or name.endswith(_SCRATCH):
+        return False
+    return not (name == "impl" and Path(here, "syn").is_dir())
+
+
 def _names_top(file_name):
     """A project file that may name the top function (read only when several functions have reports)."""
     return file_name.endswith(".app") or file_name == "project.tcl"
@@ -175,7 +186,7 @@ def parse_dir(root):
     """A directory searched recursively: the top's C-synthesis report, filled in by the other reports."""
     hls, hints, other = [], [], []
     for here, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .autopilot: tool databases
+        dirs[:] = sorted(d for d in dirs if _walked(here, d))  # not .autopilot (tool databases), nor scratch
         for name in sorted(files):
             kind = hls if CSYNTH_FILE.match(name) else other if _other_report(name) else \
                 hints if _names_top(name) else None

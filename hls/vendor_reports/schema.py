@@ -69,19 +69,25 @@ def make_report(source, files, **fields):
             "post_implementation": None, "timing": None, "cosim": None, "power": None, "design_size": None, **fields}
 
 
-# Vivado's 'Design State' header: Synthesized/Optimized before placement; Placed, Physopt postPlace,
-# Routed, Fully Routed after it. Reports without that line (Vivado < 2018) name their step in the
-# command's file name (hls4ml: vivado_synth.rpt; Vivado runs: *_placed.rpt, *_routed.rpt).
-_IMPLEMENTED = re.compile(r"plac|rout|impl", re.I)
+# Vivado's 'Design State' header: Synthesized/Optimized before placement; Placed, Fully Placed, Physopt
+# postPlace, Routed, Fully Routed after it. Reports without that line (Vivado < 2021 timing summaries,
+# < 2018 utilization) name their step in the report file's name only, as words: hls4ml's vivado_synth.rpt,
+# a run's *_placed.rpt / *_routed.rpt; a name that says neither counts as synthesis.
 STAGE_RANK = {"synthesis": 1, "placed": 2, "routed": 3}
+_FILE_WORDS = {"synth": "synthesis", "synthesis": "synthesis", "synthesized": "synthesis", "opt": "synthesis",
+               "place": "placed", "placed": "placed", "route": "routed", "routed": "routed", "impl": "routed",
+               "implementation": "routed"}
 
 
 def vivado_stage(header: dict) -> str:
     """'synthesis', 'placed' or 'routed': how far the design had gone when Vivado wrote the report."""
-    said = header.get("Design State") or header.get("Command") or ""
-    if not _IMPLEMENTED.search(said):
-        return "synthesis"
-    return "routed" if re.search(r"rout|impl", said, re.I) else "placed"
+    state = (header.get("Design State") or "").lower()
+    if state:
+        return "routed" if "rout" in state else "placed" if "plac" in state else "synthesis"
+    m = re.search(r"-file\s+(\S+)", header.get("Command") or "")
+    words = re.split(r"[_.\-]+", re.split(r"[/\\]", m.group(1))[-1].lower()) if m else []
+    said = [_FILE_WORDS[w] for w in words if w in _FILE_WORDS]
+    return "synthesis" if not said or "synthesis" in said else max(said, key=STAGE_RANK.get)
 
 
 def make_post(header: dict, hierarchical: bool, **resources) -> dict:

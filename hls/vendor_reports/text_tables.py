@@ -27,7 +27,9 @@ def read_table(lines, i):
         else:
             rows.append([lines[j][a + 1:b] for a, b in spans])
         j += 1
-    if not BORDER.match(lines[j - 1]):
+    if not BORDER.match(lines[j - 1]) or j == i + 1 or (rows == [] and header and j >= len(lines)):
+        # Vivado closes an empty table right under its header rule; at the very end of the file that is a
+        # table cut off after its header
         raise TruncatedTable(f"the table at line {i + 1} has no closing border")
     names = []
     for a, b in spans:

@@ -21,7 +21,12 @@ def _table_under(lines, title):
     line in the table of contents), or None."""
     at = next((k for k in range(len(lines) - 1) if re.match(rf"\d+(\.\d+)*\.?\s+{re.escape(title)}\s*$", lines[k])
                and lines[k + 1].startswith("---")), None)
-    return None if at is None else next((k for k in range(at, len(lines)) if BORDER.match(lines[k])), None)
+    if at is None:
+        return None
+    border = next((k for k in range(at, len(lines)) if BORDER.match(lines[k])), None)
+    if border is None:  # the heading is there, its table is not: the file was cut off
+        raise ReportError(f"truncated: section '{title}' has no table")
+    return border
 
 
 def _pairs(lines, title):
@@ -30,6 +35,8 @@ def _pairs(lines, title):
     out = {}
     for line in lines[at + 1:] if at is not None else ():
         if not line.startswith("|"):  # a key-value table has no header rule: read it up to its border
+            if not BORDER.match(line):
+                return {}  # cut off inside the table
             break
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) >= 2:
@@ -38,6 +45,13 @@ def _pairs(lines, title):
 
 
 def read(path, text) -> dict:
+    try:
+        return _read(path, text)
+    except ReportError as e:
+        raise ReportError(f"{path} is {e}") if str(e).startswith("truncated") else e
+
+
+def _read(path, text) -> dict:
     lines, header = text.splitlines(), vivado_header(text)
     cut = missing_section(lines)
     if cut:

@@ -84,8 +84,9 @@ def read(path, text) -> dict:
     summary = _slacks(_cells(rows[0], _columns(*head)))
     said = next((v for line in lines[at:at + 40] for k, v in _MET.items() if line.strip() == k), None)
     # Vivado writes these banners in this order, 'Timing Details' last (unless asked for no paths)
-    last = ["Clock Summary", "Intra Clock Table"] + ([] if "-max_paths 0" in header.get("Command", "") else
-                                                     ["Timing Details"])
+    command = header.get("Command", "")
+    paths_asked = not re.search(r"-max_paths 0\b|-no_detailed_paths", command)
+    last = ["Clock Summary", "Intra Clock Table"] + (["Timing Details"] if paths_asked else [])
     missing = next((title for title in last if _section(lines, title) is None), None)
     if missing:
         raise ReportError(f"{path} is truncated: its '{missing}' section is missing")

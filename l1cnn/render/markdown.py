@@ -62,16 +62,21 @@ def _resources(s: dict) -> str:
 
     def factor(r, key):  # how many times less than the float baseline
         return None if not ref.get(key) or not r.get(key) else ref[key] / r[key]
-    rows = [[variant, r["source"], r["latency_cycles"], r["latency_ns"], r["ii_cycles"], r["lut"], r["ff"], r["dsp"],
-             r["bram_18k"], factor(r, "lut"), factor(r, "dsp")] for variant, r in res.items()]
+    def timing_from(r):  # where latency and II came from, and the clock the ns are at
+        src = r.get("sources") or {}
+        said = "/".join(dict.fromkeys([src.get("latency", r["source"]), src.get("ii", r["source"])]))
+        slow = r.get("achieved_period_ns") and r.get("period_ns") and r["period_ns"] > (r.get("target_period_ns") or 0)
+        return said + (f" (ns at the achieved {r['period_ns']:g} ns clock)" if slow else "")
+    rows = [[variant, r["source"], timing_from(r), r["latency_cycles"], r["latency_ns"], r["ii_cycles"], r["lut"],
+             r["ff"], r["dsp"], r["bram_18k"], factor(r, "lut"), factor(r, "dsp")] for variant, r in res.items()]
     spans = [[variant] + [_span(r["intervals"].get(k)) for k in ("latency_cycles", "ii_cycles", "lut", "ff", "dsp",
                                                                    "bram_18k")]
              for variant, r in res.items() if r.get("intervals")]
     return ("Every figure carries its source: `estimate` is l1cnn's offline model of the hls4ml implementation "
             "(hls/estimate/), a tool name means the tool's own report. The last two columns are the reduction "
             "factors against the float baseline.\n\n"
-            + _table(["variant", "source", "latency (cycles)", "latency (ns)", "II (cycles)", "LUT", "FF", "DSP",
-                      "BRAM_18K", "LUT float/x", "DSP float/x"], rows)
+            + _table(["variant", "resources from", "latency/II from", "latency (cycles)", "latency (ns)",
+                      "II (cycles)", "LUT", "FF", "DSP", "BRAM_18K", "LUT float/x", "DSP float/x"], rows)
             + ("\n\nWhere the real figure has fallen, given the estimate (estimate/real over the real vendor reports "
                "of `make calibrate`, `reports/calibration/table.md`: " + _scope(s) + "):\n\n"
                + _table(["variant", "latency (cycles)", "II (cycles)", "LUT", "FF", "DSP", "BRAM_18K"], spans)

@@ -20,12 +20,16 @@ def synth_path(cfg):
 
 
 def synth_key(cfg, tool, steps) -> str:
-    """Redone when the firmware, the tool or the steps change; the estimate's model only matters without a
-    vendor tool (beside vendor figures a changed estimate is recomputed alone: see run)."""
+    """Redone when the firmware, the tool (where it resolves to: its release), the steps or l1cnn's Vivado
+    script change; the estimate's model only matters without a vendor tool (beside vendor figures a
+    changed estimate is recomputed alone, and changed readers re-read the reports: see run)."""
     from hls.estimate import model_digest
+    from hls.synth import flow_digest, tool_identity
 
-    return cache.make_key("synth", SCHEMA, firmware_keys(cfg), tool, steps.names() if tool else None,
-                          model_digest() if tool is None else None)
+    if tool is None:
+        return cache.make_key("synth", SCHEMA, firmware_keys(cfg), None, None, model_digest())
+    return cache.make_key("synth", SCHEMA, firmware_keys(cfg), tool, tool_identity(tool), steps.names(),
+                          flow_digest() if steps.vivado else None)
 
 
 def _summary_line(rep) -> str:
@@ -66,25 +70,29 @@ def _estimates(cfg) -> dict:
 
 def run(cfg, force=False, cosim=False, logic_synthesis=False, implementation=False) -> dict:
     from hls.estimate import model_digest
-    from hls.synth import VENDOR_COMMANDS, Steps, build, find_vendor_tool
+    from hls.synth import VENDOR_COMMANDS, Steps, build, collect, find_vendor_tool
+    from hls.vendor_reports import readers_digest
 
     name = cfg.name
     tool = find_vendor_tool()
     steps = Steps(cosim, logic_synthesis, implementation)
     key = synth_key(cfg, tool, steps)
     out = synth_path(cfg)
-    digest = model_digest()
+    digest, readers = model_digest(), readers_digest()
     if not force and cache.is_current(out, key):
         old = _read(out)
-        if old is not None and old.get("estimate_digest") == digest:
+        if old is not None and old.get("estimate_digest") == digest and (tool is None or old.get("reader_digest")
+                                                                          == readers):
             info("synth", f"{name}: synthesis results are up to date")
             return {}
-        if old is not None and tool is not None:  # the vendor's figures stand; only the estimate is redone
-            info("synth", f"{name}: the estimate's model changed: estimates redone, vendor reports kept")
-            old.update(estimates=_estimates(cfg), estimate_digest=digest)
+        if old is not None and tool is not None:  # the tools' runs stand: redo what l1cnn computes from them
+            info("synth", f"{name}: the estimate or the report readers changed: estimates redone, reports re-read")
+            old.update(estimates=_estimates(cfg), estimate_digest=digest, reader_digest=readers,
+                       variants={v: collect(paths.firmware_dir(name, v), steps) for v in FIRMWARE_VARIANTS})
             write_json(out, old)
             return old
-    result = {"vendor_tool": tool, "steps": steps.names() if tool else [], "estimates": {}, "estimate_digest": digest}
+    result = {"vendor_tool": tool, "steps": steps.names() if tool else [], "estimates": {}, "estimate_digest": digest,
+              "reader_digest": readers}
     if tool is None:
         result["message"] = (f"no vendor HLS tool found on PATH (looked for {', '.join(VENDOR_COMMANDS)}); "
                              f"the figures are l1cnn's offline estimate, not a synthesis result")
