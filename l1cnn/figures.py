@@ -7,27 +7,25 @@ verdict (budget.py) and the report read what it chose.
 """
 from __future__ import annotations
 
+from hls.vendor_reports import used
+
 _HLS_SOURCE = {"vitis_hls": "vitis", "vivado_hls": "vivado-hls"}
-
-
-def _used(group, key):
-    return ((group or {}).get(key) or {}).get("used")
 
 
 def vendor_figures(rep: dict) -> dict:
     """One variant's vendor reports (hls/vendor_reports schema) -> its headline figures and their sources."""
     impl, post, timing, cosim = (rep.get(k) or {} for k in ("post_implementation", "post_synthesis", "timing", "cosim"))
     hls_source = _HLS_SOURCE.get(rep["source"], rep["source"])
-    if _used(impl, "LUT") is not None:
+    if used(impl, "LUT") is not None:
         res_source, res = "vivado-impl", impl
-    elif _used(post, "LUT") is not None:
+    elif used(post, "LUT") is not None:
         res_source, res = "vivado-synth", post
     else:
         res_source, res = hls_source, rep.get("resources") or {}
     if res_source == hls_source:
-        bram = _used(res, "BRAM_18K")
+        bram = used(res, "BRAM_18K")
     else:  # Vivado counts 36 Kb tiles (a half tile is one 18 Kb block)
-        tiles = _used(res, "BRAM_36K_tiles")
+        tiles = used(res, "BRAM_36K_tiles")
         bram = None if tiles is None else round(2 * tiles)
     # co-simulation measures what it can: an 'NA' interval (a single transaction) leaves C synthesis' II
     ran = bool(cosim.get("passed"))
@@ -45,8 +43,8 @@ def vendor_figures(rep: dict) -> dict:
         sources["timing"] = "vivado-impl" if timing.get("stage") in ("placed", "routed") else "vivado-synth"
     return {"source": res_source, "sources": sources, "latency_cycles": latency,
             "latency_ns": None if latency is None or period is None else round(latency * period, 6),
-            "ii_cycles": ii, "lut": _used(res, "LUT"), "ff": _used(res, "FF"), "dsp": _used(res, "DSP"),
-            "bram_18k": bram, "bram_36k_tiles": _used(res, "BRAM_36K_tiles"),
+            "ii_cycles": ii, "lut": used(res, "LUT"), "ff": used(res, "FF"), "dsp": used(res, "DSP"),
+            "bram_18k": bram, "bram_36k_tiles": used(res, "BRAM_36K_tiles"),
             "period_ns": period, "target_period_ns": target, "achieved_period_ns": achieved,
             "wns_ns": timing.get("wns_ns"),
             "timing_met": timing.get("constraints_met"), "cosim_status": cosim.get("status")}

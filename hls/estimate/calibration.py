@@ -18,7 +18,7 @@ import numpy as np
 
 from hls.estimate import estimate_project
 from hls.layer_compare import compare_layers
-from hls.vendor_reports import parse
+from hls.vendor_reports import parse, used
 
 FIGURES = ("lut", "ff", "dsp", "bram_18k", "latency", "ii")
 _SCHEMA = {"lut": "LUT", "ff": "FF", "dsp": "DSP", "bram_18k": "BRAM_18K"}
@@ -58,7 +58,6 @@ def real_figures(folder: Path) -> dict:
     'post_instances' (Vivado hierarchical) rows."""
     r = parse(_reports_dir(folder))
     post = r.get("post_synthesis") or {}
-    used = lambda group, key: ((group or {}).get(key) or {}).get("used")  # noqa: E731
     out = {}
     for fig, key in _SCHEMA.items():
         if fig == "bram_18k":

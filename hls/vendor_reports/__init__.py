@@ -24,9 +24,9 @@ from __future__ import annotations
 import os
 
 from hls.vendor_reports.discovery import parse
-from hls.vendor_reports.schema import ReportError
+from hls.vendor_reports.schema import ReportError, used
 
-__all__ = ["ReportError", "parse", "headline", "readers_digest"]
+__all__ = ["ReportError", "parse", "headline", "readers_digest", "used"]
 
 
 def readers_digest() -> str:
@@ -45,7 +45,6 @@ def headline(report) -> dict:
     and post-implementation usage, timing (WNS, achieved clock) and co-simulated latency and II."""
     if isinstance(report, (str, os.PathLike)):
         report = parse(report)
-    used = lambda group, name: ((group or {}).get(name) or {}).get("used")  # noqa: E731
     res, post, impl = report["resources"], report["post_synthesis"], report["post_implementation"]
     timing, cosim = report["timing"] or {}, report["cosim"] or {}
     return {"latency_cycles": report["latency"]["max_cycles"], "ii_cycles": report["interval"]["max_cycles"],

@@ -39,6 +39,11 @@ def resource_name(column):
         c if c in ("FF", "LUT", "URAM") else None
 
 
+def used(group, key):
+    """The 'used' count of resource `key` in a resources group of the schema (None where absent)."""
+    return ((group or {}).get(key) or {}).get("used")
+
+
 # ---------------------------------------------------------------- builders
 def make_resource(used, available, percent=None):
     """{used, available, percent}."""

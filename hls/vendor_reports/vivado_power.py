@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from hls.vendor_reports.schema import ReportError, make_report, number, vivado_stage, vivado_version
-from hls.vendor_reports.text_tables import BORDER, missing_section, read_table, row_dicts, vivado_header
+from hls.vendor_reports.text_tables import (BORDER, TruncatedTable, missing_section, read_table, row_dicts,
+                                             vivado_header)
 
 
 def recognises(text) -> bool:
@@ -25,7 +26,7 @@ def _table_under(lines, title):
         return None
     border = next((k for k in range(at, len(lines)) if BORDER.match(lines[k])), None)
     if border is None:  # the heading is there, its table is not: the file was cut off
-        raise ReportError(f"truncated: section '{title}' has no table")
+        raise TruncatedTable(f"section '{title}' has no table")
     return border
 
 
@@ -45,13 +46,6 @@ def _pairs(lines, title):
 
 
 def read(path, text) -> dict:
-    try:
-        return _read(path, text)
-    except ReportError as e:
-        raise ReportError(f"{path} is {e}") if str(e).startswith("truncated") else e
-
-
-def _read(path, text) -> dict:
     lines, header = text.splitlines(), vivado_header(text)
     cut = missing_section(lines)
     if cut:

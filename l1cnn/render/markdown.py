@@ -1,6 +1,7 @@
 """report.md: the summary.json of one model, rendered for people."""
 
 from hls.convert import FLOAT_DEFAULT_PRECISION
+from hls.vendor_reports import used
 
 VARIANT_LABELS = {"keras_float": "float (Keras)", "keras_qat": "quantized (QKeras)",
                   "keras_pruned": "quantized+pruned (QKeras)", "csim_pruned": "quantized+pruned (firmware C-sim)",
@@ -120,7 +121,6 @@ def _synthesis(syn: dict) -> str:
     if not syn.get("vendor_tool"):
         return f"No vendor figures: {syn.get('message', '')}"
     rows, timing = [], []
-    used = lambda group, key: ((group or {}).get(key) or {}).get("used")  # noqa: E731
     for variant, rep in syn["variants"].items():
         res, post, impl = rep.get("resources"), rep.get("post_synthesis"), rep.get("post_implementation")
         cosim = rep.get("cosim") or {}
